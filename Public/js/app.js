@@ -1,0 +1,46 @@
+// AVA front-end entry point (ES module, loaded on every page; deferred by default).
+import { initForms } from "./forms.js";
+import { initLogin } from "./login.js";
+
+document.documentElement.classList.add("js");
+
+function initFlash(root = document) {
+  for (const button of root.querySelectorAll("[data-dismiss]")) {
+    const flash = button.closest("[data-flash]");
+    if (!flash) continue;
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      const wrap = flash.parentElement;
+      flash.remove();
+      if (wrap && wrap.classList.contains("flash-wrap") && !wrap.querySelector("[data-flash]")) wrap.remove();
+      const main = document.getElementById("main");
+      if (main) main.focus({ preventScroll: true });
+    });
+  }
+}
+
+// <details> menus: close on outside click and on Escape (they already work without JS).
+function initMenus(root = document) {
+  const menus = Array.from(root.querySelectorAll("details[data-menu]"));
+  if (!menus.length) return;
+  document.addEventListener("click", (event) => {
+    for (const menu of menus) {
+      if (menu.open && !menu.contains(event.target)) menu.open = false;
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    for (const menu of menus) {
+      if (menu.open) {
+        menu.open = false;
+        const summary = menu.querySelector("summary");
+        if (summary) summary.focus();
+      }
+    }
+  });
+}
+
+initFlash();
+initMenus();
+initForms();
+initLogin();

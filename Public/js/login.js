@@ -1,0 +1,61 @@
+// Login: detect whether the identifier is an email or a phone number and reveal
+// the sign-in options that fit. Without JavaScript the password form just works.
+import { normalizePhone, formatPhone, looksLikePhone, fillInto } from "./phone.js";
+
+/** "email" | "phone" | null */
+export function detectIdentifier(value) {
+  const v = String(value || "").trim();
+  if (!v) return null;
+  if (v.includes("@")) return "email";
+  if (looksLikePhone(v)) return "phone";
+  return null;
+}
+
+function enhanceLogin(form) {
+  const input = form.querySelector("[data-identifier]");
+  const hint = form.querySelector("[data-identifier-hint]");
+  if (!input) return;
+  const groups = form.querySelectorAll("[data-method-group]");
+  const defaultHint = hint ? hint.textContent : "";
+  const country = form.dataset.country || "FR";
+  let lastKey = "default";
+
+  const update = () => {
+    const kind = detectIdentifier(input.value);
+    for (const group of groups) group.hidden = group.dataset.methodGroup !== kind;
+    form.dataset.identifierKind = kind || "";
+
+    // key identifies what the hint says, so the live region is only touched on real changes
+    let key = "default";
+    let render = (el) => {
+      el.textContent = defaultHint;
+    };
+    if (kind === "email") {
+      key = "email";
+      render = (el) => {
+        el.textContent = input.dataset.msgDetectedEmail || defaultHint;
+      };
+    } else if (kind === "phone") {
+      const e164 = normalizePhone(input.value, country);
+      key = "phone:" + (e164 || "");
+      render = e164
+        ? (el) => fillInto(el, input.dataset.msgDetectedPhone, formatPhone(e164))
+        : (el) => {
+            el.textContent = input.dataset.msgDetectedPhonePartial || defaultHint;
+          };
+    }
+    if (hint && key !== lastKey) {
+      render(hint);
+      hint.classList.toggle("hint-detected", kind !== null);
+      lastKey = key;
+    }
+  };
+
+  input.addEventListener("input", update);
+  input.addEventListener("change", update);
+  update();
+}
+
+export function initLogin(root = document) {
+  for (const form of root.querySelectorAll("form[data-login]")) enhanceLogin(form);
+}

@@ -1,0 +1,58 @@
+import AVACore
+import Fluent
+import Vapor
+
+/// Checks an identifier (email or phone number) and password.
+///
+/// An unknown identifier and a wrong password get the same answer, after the same bcrypt work, so neither
+/// the message nor the timing tells whether an account exists.
+struct LoginService {
+    let request: Request
+
+    func authenticate(identifier raw: String, password: String, locale: AppLocale) async throws -> User {
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw AppError.validation("identifier_required", field: "identifier") }
+        guard !password.isEmpty else { throw AppError.validation("password_required", field: "password") }
+        let identifier = Identifier.detect(trimmed, defaultCountry: locale.defaultCountry)
+        let key: String = switch identifier {
+        case .email(let email)?: email
+        case .phone(let phone)?: phone.e164
+        case nil: trimmed.lowercased()
+        }
+        try await request.limitAuthAttempt(route: "login", identifier: key)
+
+        let user: User? = switch identifier {
+        case .email(let email)?: try await User.query(on: request.db).filter(\.$email == email).first()
+        case .phone(let phone)?: try await User.query(on: request.db).filter(\.$phone == phone.e164).first()
+        case nil: nil
+        }
+        let hash = user?.passwordHash ?? request.application.dummyPasswordHash
+        let matches = (try? await request.password.async.verify(password, created: hash)) ?? false
+        guard let user, matches else { throw AppError.invalidCredentials }
+        return user
+    }
+}
+
+extension Application {
+    private struct DummyHashKey: StorageKey { typealias Value = String }
+
+    /// A bcrypt hash of a random secret, verified against when the account does not exist, so that
+    /// answer costs the same time as a wrong password.
+    var dummyPasswordHash: String {
+        get { storage[DummyHashKey.self] ?? "" }
+        set { storage[DummyHashKey.self] = newValue }
+    }
+}
+
+/// Computed once per process (bcrypt at cost 12 takes a quarter of a second), off the event loops.
+actor DummyPasswordHash {
+    static let shared = DummyPasswordHash()
+    private var cached: String?
+
+    func value(_ app: Application) async throws -> String {
+        if let cached { return cached }
+        let hash = try await app.password.async.hash(Data([UInt8].random(count: 24)).base64EncodedString())
+        cached = hash
+        return hash
+    }
+}

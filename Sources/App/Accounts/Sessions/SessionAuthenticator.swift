@@ -1,0 +1,53 @@
+import Fluent
+import JWT
+import Vapor
+
+/// Finds the signed-in user of a request: `Authorization: Bearer <access token>` (API clients) or the
+/// access cookie (the web). When the web's access token has expired, the refresh cookie renews both
+/// tokens transparently on this request.
+struct SessionAuthenticator: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        var renewed: SessionService.IssuedTokens?
+        if let bearer = request.headers.bearerAuthorization?.token {
+            try await authenticate(accessToken: bearer, request: request)
+        } else if let cookie = request.cookies[AuthCookies.access]?.string, !cookie.isEmpty {
+            try await authenticate(accessToken: cookie, request: request)
+        }
+        if !request.auth.has(CurrentUser.self), request.headers.bearerAuthorization == nil,
+           let refresh = request.cookies[AuthCookies.refresh]?.string, !refresh.isEmpty,
+           request.url.path != "/api/v1/auth/refresh", request.url.path != "/api/v1/auth/logout" {
+            if let tokens = try? await request.sessions.refresh(refresh) {
+                try await authenticate(accessToken: tokens.accessToken, request: request)
+                renewed = tokens
+            }
+        }
+        let response = try await next.respond(to: request)
+        if let renewed, !response.cookies.all.keys.contains(AuthCookies.access) {
+            AuthCookies.set(renewed, on: response, secure: request.application.appConfig.usesHTTPS)
+        }
+        return response
+    }
+
+    private func authenticate(accessToken: String, request: Request) async throws {
+        guard let payload = try? await request.jwt.verify(accessToken, as: AccessTokenPayload.self),
+              let userID = UUID(uuidString: payload.sub.value), let sessionID = UUID(uuidString: payload.sid)
+        else { return }
+        guard let session = try await AuthSession.find(sessionID, on: request.db), session.isActive(),
+              session.$user.id == userID,
+              let user = try await User.find(userID, on: request.db),
+              let membership = try await OrgUser.query(on: request.db).filter(\.$user.$id == userID)
+                .sort(\.$createdAt).first()
+        else { return }
+        request.auth.login(CurrentUser(user: user, sessionID: sessionID, orgID: membership.$org.id, role: membership.role))
+    }
+}
+
+/// Pages behind sign-in: a signed-out visitor is sent to the login page of the page's language.
+struct RequireSignInPage: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard request.auth.has(CurrentUser.self) else {
+            return request.redirect(to: PageRenderer.path(request.appLocale, "/login"))
+        }
+        return try await next.respond(to: request)
+    }
+}

@@ -1,0 +1,30 @@
+import Fluent
+import SQLKit
+
+/// Every migration, in order. Append only: a released migration is never edited, only followed by another.
+enum AppMigrations {
+    static let all: [any Migration] = [
+        M001_CreateUsers(),
+        M002_CreateOrgs(),
+        M003_CreateOrgUsers(),
+        M004_CreateAssistants(),
+        M005_CreatePhoneNumbers(),
+        M006_CreateCalls(),
+        M007_CreateIntegrations(),
+        M008_CreatePlanSubscriptions(),
+        M009_CreateAuthSessions(),
+        M010_CreateOneTimeTokens(),
+        M011_CreateRateLimitBuckets(),
+        M012_CreateOutboxMessages(),
+    ]
+}
+
+extension Database {
+    /// Fluent's schema builder has no index statement; SQLKit's works on both SQLite and PostgreSQL.
+    func createIndex(on table: String, _ columns: String..., name: String) async throws {
+        guard let sql = self as? any SQLDatabase else { return }
+        var builder = sql.create(index: name).on(table)
+        for column in columns { builder = builder.column(column) }
+        try await builder.run()
+    }
+}

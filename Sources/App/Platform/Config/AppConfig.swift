@@ -1,0 +1,58 @@
+import AVACore
+import Foundation
+import Vapor
+
+/// Every setting AVA reads, read once at boot into one typed value.
+///
+/// Settings come from the environment and `.env` (loaded by Vapor). `AppConfig.load` lists every missing or
+/// malformed setting at once, so an operator fixes them in one go instead of one restart per mistake.
+public struct AppConfig: Sendable {
+    public enum DatabaseSetting: Sendable, Equatable {
+        case sqlite(path: String)
+        /// `schema`: an optional PostgreSQL schema to use instead of `public` (tests isolate themselves this way).
+        case postgres(url: String, schema: String? = nil)
+    }
+
+    public struct Vapi: Sendable { public var apiKey: String; public var baseURL: String; public var publicKey: String? }
+    public struct Twilio: Sendable {
+        public var accountSID: String?
+        public var authToken: String?
+        public var apiBaseURL: String
+        public var verifyBaseURL: String
+        public var verifyServiceSID: String?
+        public var fromNumber: String?
+    }
+    public struct OAuthClient: Sendable { public var clientID: String; public var clientSecret: String }
+    public struct LanguageModel: Sendable { public var baseURL: String; public var apiKey: String?; public var model: String }
+
+    public var isProduction: Bool
+    public var dataDirectory: String
+    public var database: DatabaseSetting
+    public var publicURL: String
+    public var secretKey: String
+    public var encryptionKeys: [String]
+    public var vapi: Vapi?
+    public var twilio: Twilio
+    public var smtpURL: SMTPURL?
+    public var mailFrom: MailAddress
+    public var google: OAuthClient?
+    public var microsoft: OAuthClient?
+    public var languageModel: LanguageModel?
+    /// Sign-in, sign-up and verification attempts allowed per minute, per client address and per identifier.
+    public var authRateLimit: Int
+    /// Behind a reverse proxy, the client address comes from `X-Forwarded-For` (`AVA_TRUST_PROXY=true`).
+    public var trustProxy: Bool
+
+    /// No Vapi key: calls are simulated and the pages say so.
+    public var isSandbox: Bool { vapi == nil }
+    /// Cookies are `Secure` and HSTS is sent whenever AVA is reached over HTTPS or runs in production.
+    public var usesHTTPS: Bool { isProduction || publicURL.hasPrefix("https://") }
+}
+
+/// Every problem found in the settings, each naming the variable and what is wrong (never a secret's value).
+public struct ConfigurationErrors: Error, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String {
+        "AVA cannot start; fix these settings (environment or .env):\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,93 @@
+import AVACore
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import JWT
+import Leaf
+import NIOSSL
+import SQLKit
+import Vapor
+
+/// Builds the AVA application: settings, database, templates, security, mail, routes.
+/// The executable and the tests both call this, so tests run exactly what users run.
+public func configure(_ app: Application, config: AppConfig, mailTransport: (any MailTransport)? = nil) async throws {
+    app.appConfig = config
+    app.http.server.configuration.hostname = "127.0.0.1"
+    app.http.server.configuration.port = 8080
+    app.routes.defaultMaxBodySize = "1mb"
+    app.routes.caseInsensitive = false
+
+    try configureDatabase(app, config.database)
+    app.migrations.add(AppMigrations.all)
+
+    app.passwords.use(.bcrypt(cost: 12))
+    let jwtKey = HMACKey(from: Data(SHA256.hash(data: Data("ava-access-token:\(config.secretKey)".utf8))))
+    await app.jwt.keys.add(hmac: jwtKey, digestAlgorithm: .sha256)
+
+    let translations = try Translations.load(from: app.directory.resourcesDirectory + "Locales")
+    app.translations = translations
+    app.views.use(.leaf)
+    app.leaf.tags["t"] = TranslateTag(translations: translations)
+    app.leaf.cache.isEnabled = app.environment != .development
+
+    app.mailer = Mailer(
+        transport: mailTransport ?? makeMailTransport(app, config),
+        from: config.mailFrom, translations: translations,
+        renderer: { [app] template, context in
+            let view = try await app.leaf.renderer.render(template, context).get()
+            return String(buffer: view.data)
+        })
+
+    app.middleware = Middlewares()
+    app.middleware.use(RequestLogMiddleware())
+    app.middleware.use(AppErrorMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware(sendHSTS: config.usesHTTPS))
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))
+
+    try routes(app)
+
+    // Verified against when an account does not exist, so that answer costs the same time (see LoginService).
+    app.dummyPasswordHash = try await DummyPasswordHash.shared.value(app)
+
+    if case .postgres(_, let schema?) = config.database, let sql = app.db as? any SQLDatabase {
+        try await sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
+    }
+    if case .sqlite = config.database, let sql = app.db as? any SQLDatabase {
+        // WAL lets readers go on while one writer commits; the setting is kept in the database file.
+        try await sql.raw("PRAGMA journal_mode=WAL").run()
+    }
+    if CommandLine.arguments.dropFirst().first != "migrate" {
+        try await app.autoMigrate()
+    }
+}
+
+private func configureDatabase(_ app: Application, _ setting: AppConfig.DatabaseSetting) throws {
+    switch setting {
+    case .sqlite(let path):
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        app.databases.use(.sqlite(.file(path), sqlLogLevel: .debug), as: .sqlite)
+    case .postgres(let url, let schema):
+        var configuration = try SQLPostgresConfiguration(url: url)
+        if let schema { configuration.searchPath = [schema] }
+        app.databases.use(.postgres(configuration: configuration, sqlLogLevel: .debug), as: .psql)
+    }
+}
+
+private func makeMailTransport(_ app: Application, _ config: AppConfig) -> any MailTransport {
+    if let url = config.smtpURL {
+        return SMTPTransport(url: url, eventLoopGroup: app.eventLoopGroup, logger: app.logger)
+    }
+    return OutboxTransport(databases: app.databases, logger: app.logger)
+}
+
+extension Application {
+    private struct ConfigKey: StorageKey { typealias Value = AppConfig }
+
+    public var appConfig: AppConfig {
+        get {
+            guard let config = storage[ConfigKey.self] else { fatalError("configure() sets the configuration first") }
+            return config
+        }
+        set { storage[ConfigKey.self] = newValue }
+    }
+}

@@ -1,0 +1,24 @@
+import AVACore
+import Vapor
+
+/// Every route of AVA, by capability.
+func routes(_ app: Application) throws {
+    // JSON API: bearer tokens (or the web's cookies), JSON bodies only, JSON errors.
+    let api = app.grouped("api", "v1").grouped(SessionAuthenticator())
+    try api.register(collection: AuthAPIController())
+    try api.register(collection: OpenAPIController())
+
+    // Pages: cookies, CSRF-protected forms, localized under /{locale}.
+    let web = app.grouped(CSRFMiddleware(secureCookies: app.appConfig.usesHTTPS), SessionAuthenticator())
+    LandingController.register(root: web)
+    for locale in AppLocale.allCases {
+        let localized = web.grouped(PathComponent(stringLiteral: locale.rawValue))
+        LandingController.register(localized: localized)
+        AuthPagesController(locale: locale).register(on: localized)
+        ShellController().register(on: localized)
+    }
+
+    if !app.appConfig.isProduction && app.appConfig.smtpURL == nil {
+        try web.register(collection: OutboxController())
+    }
+}

@@ -1,0 +1,77 @@
+@testable import App
+import Fluent
+import Testing
+import VaporTesting
+
+@Suite("Sessions: access and refresh tokens")
+struct SessionTests {
+    func refresh(_ app: Application, _ token: String, check: (TestingHTTPResponse) throws -> Void) async throws {
+        try await app.testing().test(.POST, "/api/v1/auth/refresh", beforeRequest: { req in
+            try req.content.encode(["refreshToken": token], as: .json)
+        }, afterResponse: { res throws in try check(res) })
+    }
+
+    @Test func bearerTokenOpensTheAccount() async throws {
+        try await withApp { app in
+            let answer = try await signUp(app, SignupBody(email: uniqueEmail()))
+            try await app.testing().test(.GET, "/api/v1/me", headers: .bearer(answer.tokens.accessToken), afterResponse: { res throws in
+                #expect(res.status == .ok)
+                #expect(try res.content.decode(AccountDTO.self).organisation.id == answer.organisation.id)
+            })
+            try await app.testing().test(.GET, "/api/v1/me", afterResponse: { res throws in #expect(res.status == .unauthorized) })
+            try await app.testing().test(.GET, "/api/v1/me", headers: .bearer("garbage"), afterResponse: { res throws in #expect(res.status == .unauthorized) })
+        }
+    }
+
+    @Test func accessTokensLastFifteenMinutesAndRefreshTokensSevenDays() async throws {
+        try await withApp { app in
+            let tokens = try await signUp(app, SignupBody(email: uniqueEmail())).tokens
+            #expect(abs(tokens.accessTokenExpiresAt.timeIntervalSinceNow - 900) < 30)
+            #expect(abs(tokens.refreshTokenExpiresAt.timeIntervalSinceNow - 7 * 86400) < 30)
+        }
+    }
+
+    @Test func refreshRotatesAndReplayRevokesTheFamily() async throws {
+        try await withApp { app in
+            let first = try await signUp(app, SignupBody(email: uniqueEmail())).tokens
+            var second: SessionTokensDTO?
+            try await refresh(app, first.refreshToken) { res throws in
+                #expect(res.status == .ok)
+                second = try res.content.decode(SessionTokensDTO.self)
+            }
+            let rotated = try #require(second)
+            #expect(rotated.refreshToken != first.refreshToken)
+            // Replaying the used token: refused, and the whole session dies...
+            try await refresh(app, first.refreshToken) { res throws in #expect(res.status == .unauthorized) }
+            // ...so its newest token and access token stop working as well.
+            try await refresh(app, rotated.refreshToken) { res throws in #expect(res.status == .unauthorized) }
+            try await app.testing().test(.GET, "/api/v1/me", headers: .bearer(rotated.accessToken), afterResponse: { res throws in
+                #expect(res.status == .unauthorized)
+            })
+            let session = try #require(try await AuthSession.query(on: app.db).first())
+            #expect(session.revokedReason == "refresh_token_reuse")
+        }
+    }
+
+    @Test func logoutEndsTheSession() async throws {
+        try await withApp { app in
+            let tokens = try await signUp(app, SignupBody(email: uniqueEmail())).tokens
+            try await app.testing().test(.POST, "/api/v1/auth/logout", headers: .bearer(tokens.accessToken), afterResponse: { res throws in
+                #expect(res.status == .noContent)
+            })
+            try await app.testing().test(.GET, "/api/v1/me", headers: .bearer(tokens.accessToken), afterResponse: { res throws in
+                #expect(res.status == .unauthorized)
+            })
+            try await refresh(app, tokens.refreshToken) { res throws in #expect(res.status == .unauthorized) }
+        }
+    }
+
+    @Test func unknownRefreshTokenIsRefused() async throws {
+        try await withApp { app in
+            try await refresh(app, "not-a-token") { res throws in
+                #expect(res.status == .unauthorized)
+                #expect(try res.content.decode(ErrorEnvelope.self).error.code == "refresh_invalid")
+            }
+        }
+    }
+}
