@@ -17,6 +17,15 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
     app.routes.defaultMaxBodySize = "1mb"
     app.routes.caseInsensitive = false
 
+    // Stable JSON: sorted keys (identical answers stay byte-identical, see LoginService) and ISO 8601 dates.
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .iso8601
+    ContentConfiguration.global.use(encoder: encoder, for: .json)
+    ContentConfiguration.global.use(decoder: decoder, for: .json)
+
     try configureDatabase(app, config.database)
     app.migrations.add(AppMigrations.all)
 
@@ -46,8 +55,8 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
 
     try routes(app)
 
-    // Verified against when an account does not exist, so that answer costs the same time (see LoginService).
-    app.dummyPasswordHash = try await DummyPasswordHash.shared.value(app)
+    // Warm the hash that unknown accounts are checked against (see LoginService), without delaying start-up.
+    Task { _ = try? await DummyPasswordHash.shared.value() }
 
     if case .postgres(_, let schema?) = config.database, let sql = app.db as? any SQLDatabase {
         try await sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()

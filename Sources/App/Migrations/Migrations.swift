@@ -14,7 +14,7 @@ enum AppMigrations {
         M008_CreatePlanSubscriptions(),
         M009_CreateAuthSessions(),
         M010_CreateOneTimeTokens(),
-        M011_CreateRateLimitBuckets(),
+        M011_CreateRateLimitHits(),
         M012_CreateOutboxMessages(),
     ]
 }

@@ -8,7 +8,7 @@ struct AuthPagesTests {
     let password = "correct-horse-battery-42"
 
     @Test func rootSendsVisitorsToTheirLanguage() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             for (header, target) in [("he-IL,he;q=0.9,en;q=0.8", "/he"), ("fr-FR,fr;q=0.9", "/fr"), ("de-DE", "/en"), ("", "/en")] {
                 try await app.testing().test(.GET, "/", headers: ["Accept-Language": header], afterResponse: { res throws in
                     #expect(res.status == .seeOther)
@@ -19,7 +19,7 @@ struct AuthPagesTests {
     }
 
     @Test func pagesAreLocalizedAndHebrewIsRightToLeft() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let web = WebClient(app)
             for (locale, dir) in [("fr", "ltr"), ("en", "ltr"), ("he", "rtl")] {
                 for path in ["", "/signup", "/login"] {
@@ -33,7 +33,7 @@ struct AuthPagesTests {
     }
 
     @Test func signupFormCreatesTheAccountAndSignsIn() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let web = WebClient(app)
             let email = uniqueEmail()
             let res = try await web.post("/fr/signup", form: [
@@ -54,7 +54,7 @@ struct AuthPagesTests {
     }
 
     @Test func invalidSignupRerendersTheFormWithErrorsAndInput() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let web = WebClient(app)
             let res = try await web.post("/he/signup", form: ["name": "דנה", "email": "bad", "password": "123"], csrfFrom: "/he/signup")
             #expect(res.status == .unprocessableEntity)
@@ -66,7 +66,7 @@ struct AuthPagesTests {
     }
 
     @Test func formsWithoutTheCSRFTokenAreRefused() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let web = WebClient(app)
             _ = try await web.get("/en/signup")
             let res = try await web.post("/en/signup", form: [
@@ -79,7 +79,7 @@ struct AuthPagesTests {
     }
 
     @Test func loginLogoutAndRememberMe() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let email = uniqueEmail()
             try await signUp(app, SignupBody(email: email, phone: "+972521234567", locale: "he"))
             let web = WebClient(app)
@@ -108,7 +108,7 @@ struct AuthPagesTests {
     }
 
     @Test func expiredAccessCookieIsRenewedFromTheRefreshCookie() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let email = uniqueEmail()
             try await signUp(app, SignupBody(email: email))
             let web = WebClient(app)
@@ -121,7 +121,7 @@ struct AuthPagesTests {
     }
 
     @Test func signedInShellRequiresSignIn() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             for page in ["dashboard", "calls", "settings"] {
                 try await app.testing().test(.GET, "/fr/\(page)", afterResponse: { res throws in
                     #expect(res.status == .seeOther)
@@ -132,7 +132,7 @@ struct AuthPagesTests {
     }
 
     @Test func unknownPagesAreLocalized404sAndAPIErrorsAreJSON() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             try await app.testing().test(.GET, "/he/nowhere", afterResponse: { res throws in
                 #expect(res.status == .notFound)
                 #expect(res.body.string.contains("dir=\"rtl\""))
@@ -145,7 +145,7 @@ struct AuthPagesTests {
     }
 
     @Test func securityHeadersAreSent() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             try await app.testing().test(.GET, "/en/login", afterResponse: { res throws in
                 let csp = res.headers.first(name: "Content-Security-Policy") ?? ""
                 #expect(csp.contains("frame-ancestors 'none'"))
@@ -155,7 +155,7 @@ struct AuthPagesTests {
                 #expect(res.headers.first(name: "Strict-Transport-Security") == nil)  // development over http
             })
         }
-        try await withApp(settings: ["AVA_PUBLIC_URL": "https://ava.example.com"]) { app in
+        try await withAVA(settings: ["AVA_PUBLIC_URL": "https://ava.example.com"]) { app in
             try await app.testing().test(.GET, "/en/login", afterResponse: { res throws in
                 #expect(res.headers.first(name: "Strict-Transport-Security")?.contains("max-age=") == true)
                 #expect(res.headers.setCookie?[CSRFMiddleware.cookieName]?.isSecure == true)
@@ -164,7 +164,7 @@ struct AuthPagesTests {
     }
 
     @Test func developmentOutboxShowsTheVerificationEmail() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let email = uniqueEmail()
             try await signUp(app, SignupBody(email: email))
             let web = WebClient(app)

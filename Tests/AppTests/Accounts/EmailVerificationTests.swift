@@ -6,7 +6,7 @@ import VaporTesting
 @Suite("Email verification")
 struct EmailVerificationTests {
     @Test func linkVerifiesOnceAndIsStoredOnlyAsAHash() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let email = uniqueEmail()
             let answer = try await signUp(app, SignupBody(email: email))
             let secret = try #require(token(inLinkOf: try await mailText(app, to: email)))
@@ -28,7 +28,7 @@ struct EmailVerificationTests {
     }
 
     @Test func browsersAreSentToAPageAndExpiredLinksExplainThemselves() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let email = uniqueEmail()
             try await signUp(app, SignupBody(email: email, locale: "he"))
             let secret = try #require(token(inLinkOf: try await mailText(app, to: email)))
@@ -51,7 +51,7 @@ struct EmailVerificationTests {
     }
 
     @Test func resendSendsAFreshLink() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let email = uniqueEmail()
             let tokens = try await signUp(app, SignupBody(email: email)).tokens
             try await app.testing().test(.POST, "/api/v1/auth/verify-email/resend", headers: .bearer(tokens.accessToken), afterResponse: { res throws in
@@ -59,6 +59,22 @@ struct EmailVerificationTests {
             })
             #expect(try await OutboxMessage.query(on: app.db).filter(\.$recipients == email).count() == 2)
             try await app.testing().test(.POST, "/api/v1/auth/verify-email/resend", afterResponse: { res throws in #expect(res.status == .unauthorized) })
+        }
+    }
+}
+
+@Suite("Unverified owners")
+struct UnverifiedOwnerTests {
+    @Test func cannotPutANumberLiveUntilVerified() async throws {
+        try await withAVA { app in
+            let email = uniqueEmail()
+            let answer = try await signUp(app, SignupBody(email: email))
+            let user = try #require(try await User.find(answer.user.id, on: app.db))
+            let current = CurrentUser(user: user, sessionID: UUID(), orgID: answer.organisation.id, role: .owner)
+            let error = try #require(throws: AppError.self) { try current.requireVerifiedEmail() }
+            #expect(error.status == .forbidden && error.code == "email_unverified")
+            user.emailVerifiedAt = Date()
+            #expect(throws: Never.self) { try CurrentUser(user: user, sessionID: UUID(), orgID: answer.organisation.id, role: .owner).requireVerifiedEmail() }
         }
     }
 }

@@ -12,7 +12,7 @@ struct SessionTests {
     }
 
     @Test func bearerTokenOpensTheAccount() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let answer = try await signUp(app, SignupBody(email: uniqueEmail()))
             try await app.testing().test(.GET, "/api/v1/me", headers: .bearer(answer.tokens.accessToken), afterResponse: { res throws in
                 #expect(res.status == .ok)
@@ -24,7 +24,7 @@ struct SessionTests {
     }
 
     @Test func accessTokensLastFifteenMinutesAndRefreshTokensSevenDays() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let tokens = try await signUp(app, SignupBody(email: uniqueEmail())).tokens
             #expect(abs(tokens.accessTokenExpiresAt.timeIntervalSinceNow - 900) < 30)
             #expect(abs(tokens.refreshTokenExpiresAt.timeIntervalSinceNow - 7 * 86400) < 30)
@@ -32,7 +32,7 @@ struct SessionTests {
     }
 
     @Test func refreshRotatesAndReplayRevokesTheFamily() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let first = try await signUp(app, SignupBody(email: uniqueEmail())).tokens
             var second: SessionTokensDTO?
             try await refresh(app, first.refreshToken) { res throws in
@@ -54,7 +54,7 @@ struct SessionTests {
     }
 
     @Test func logoutEndsTheSession() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let tokens = try await signUp(app, SignupBody(email: uniqueEmail())).tokens
             try await app.testing().test(.POST, "/api/v1/auth/logout", headers: .bearer(tokens.accessToken), afterResponse: { res throws in
                 #expect(res.status == .noContent)
@@ -67,7 +67,7 @@ struct SessionTests {
     }
 
     @Test func unknownRefreshTokenIsRefused() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             try await refresh(app, "not-a-token") { res throws in
                 #expect(res.status == .unauthorized)
                 #expect(try res.content.decode(ErrorEnvelope.self).error.code == "refresh_invalid")

@@ -6,7 +6,7 @@ import VaporTesting
 @Suite("Sign-up through the API")
 struct SignupAPITests {
     @Test func createsUserOrganisationMembershipAndSendsVerification() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             // act
             let email = uniqueEmail()
             let answer = try await signUp(app, SignupBody(email: "  \(email.uppercased()) ", phone: "06 12 34 56 78", locale: "fr"))
@@ -31,7 +31,7 @@ struct SignupAPITests {
     }
 
     @Test func hebrewSignupNormalisesIsraeliPhoneAndWritesHebrewEmail() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let email = uniqueEmail("he")
             let answer = try await signUp(app, SignupBody(email: email, phone: "050-123-4567", name: "דנה כהן", locale: "he"))
             #expect(answer.user.phone == "+972501234567")
@@ -43,7 +43,7 @@ struct SignupAPITests {
     }
 
     @Test func duplicateEmailOrPhoneIsAConflict() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             let email = uniqueEmail()
             try await signUp(app, SignupBody(email: email, phone: "+14155550123"))
             try await app.testing().test(.POST, "/api/v1/auth/signup", beforeRequest: { req in
@@ -73,7 +73,7 @@ struct SignupAPITests {
         (SignupBody(email: "a@b.co", acceptTerms: false), "terms_required", "acceptTerms"),
     ])
     func invalidInputIsRefusedWithALocalizedFieldError(body: SignupBody, code: String, field: String) async throws {
-        try await withApp { app in
+        try await withAVA { app in
             try await app.testing().test(.POST, "/api/v1/auth/signup", headers: ["Accept-Language": "fr-FR"], beforeRequest: { req in
                 try req.content.encode(body, as: .json)
             }, afterResponse: { res throws in
@@ -89,7 +89,7 @@ struct SignupAPITests {
     }
 
     @Test func malformedBodiesAreClearClientErrors() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             try await app.testing().test(.POST, "/api/v1/auth/signup", headers: ["Content-Type": "application/json"],
                                          body: ByteBuffer(string: "{\"email\": "), afterResponse: { res throws in
                 #expect(res.status == .badRequest)
@@ -118,7 +118,7 @@ struct SignupAPITests {
     }
 
     @Test func errorMessagesFollowTheRequestLanguage() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             var messages: [String] = []
             for language in ["fr", "en", "he"] {
                 try await app.testing().test(.POST, "/api/v1/auth/signup", headers: ["Accept-Language": language], beforeRequest: { req in

@@ -6,7 +6,7 @@ import VaporTesting
 @Suite("Migrations")
 struct MigrationTests {
     @Test func revertAllAndMigrateAgain() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             try await signUp(app, SignupBody(email: uniqueEmail()))
             try await app.autoRevert()
             try await app.autoMigrate()

@@ -6,7 +6,7 @@ import VaporTesting
 @Suite("The OpenAPI description")
 struct OpenAPITests {
     @Test func describesEveryRegisteredAPIRoute() async throws {
-        try await withApp { app in
+        try await withAVA { app in
             var document: [String: Any] = [:]
             try await app.testing().test(.GET, "/api/v1/openapi.json", afterResponse: { res throws in
                 #expect(res.status == .ok)

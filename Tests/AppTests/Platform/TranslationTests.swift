@@ -32,7 +32,7 @@ struct TranslationTests {
             for case let file as String in enumerator where file.hasSuffix(".leaf") || file.hasSuffix(".swift") {
                 let text = try String(contentsOf: root.appendingPathComponent(folder).appendingPathComponent(file), encoding: .utf8)
                 let range = NSRange(text.startIndex..., in: text)
-                for regex in [pattern, codePattern] {
+                for regex in [file.hasSuffix(".leaf") ? pattern : codePattern] {
                     for match in regex.matches(in: text, range: range) {
                         used.insert(String(text[Range(match.range(at: 1), in: text)!]))
                     }

@@ -9,7 +9,7 @@ import VaporTesting
 /// Runs `body` against a fresh AVA application, configured as `swift run ava` would be, on its own database:
 /// a new SQLite file, or, when `DATABASE_URL` is set (scripts/test.sh does), its own PostgreSQL schema
 /// so tests can run in parallel on one server.
-func withApp(
+func withAVA(
     settings: [String: String] = [:],
     mailTransport: (any MailTransport)? = nil,
     _ body: (Application) async throws -> Void

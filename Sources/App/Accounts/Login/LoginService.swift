@@ -26,33 +26,27 @@ struct LoginService {
         case .phone(let phone)?: try await User.query(on: request.db).filter(\.$phone == phone.e164).first()
         case nil: nil
         }
-        let hash = user?.passwordHash ?? request.application.dummyPasswordHash
+        let hash: String
+        if let user { hash = user.passwordHash } else { hash = try await DummyPasswordHash.shared.value() }
         let matches = (try? await request.password.async.verify(password, created: hash)) ?? false
         guard let user, matches else { throw AppError.invalidCredentials }
         return user
     }
 }
 
-extension Application {
-    private struct DummyHashKey: StorageKey { typealias Value = String }
-
-    /// A bcrypt hash of a random secret, verified against when the account does not exist, so that
-    /// answer costs the same time as a wrong password.
-    var dummyPasswordHash: String {
-        get { storage[DummyHashKey.self] ?? "" }
-        set { storage[DummyHashKey.self] = newValue }
-    }
-}
-
-/// Computed once per process (bcrypt at cost 12 takes a quarter of a second), off the event loops.
+/// A bcrypt hash of a random secret, verified against when the account does not exist, so that answer
+/// costs the same time as a wrong password. Computed once per process, in the background from boot
+/// (bcrypt at cost 12 takes a quarter of a second; start-up does not wait for it).
 actor DummyPasswordHash {
     static let shared = DummyPasswordHash()
-    private var cached: String?
+    private var task: Task<String, any Error>?
 
-    func value(_ app: Application) async throws -> String {
-        if let cached { return cached }
-        let hash = try await app.password.async.hash(Data([UInt8].random(count: 24)).base64EncodedString())
-        cached = hash
-        return hash
+    func value() async throws -> String {
+        if let task { return try await task.value }
+        let task = Task.detached(priority: .utility) {
+            try Bcrypt.hash(Data([UInt8].random(count: 24)).base64EncodedString(), cost: 12)
+        }
+        self.task = task
+        return try await task.value
     }
 }

@@ -2,33 +2,34 @@ import Foundation
 import SQLKit
 import Vapor
 
-/// Counts attempts per key in one-minute windows, in the database, so every AVA process sharing it
-/// enforces the same limit. Over the limit, the caller gets 429 with `Retry-After`.
+/// At most `limit` attempts per key in any 60 seconds (a sliding window, so no burst at a minute's edge).
+/// Attempts are rows in the database, so every AVA process sharing it enforces the same limit; each
+/// attempt is recorded before counting, so concurrent attempts can never all slip under the limit.
 struct RateLimiter {
-    static let window: Int64 = 60
+    static let window: Double = 60
     let db: any SQLDatabase
     let limit: Int
 
-    /// Counts one attempt under each key; throws `rate_limited` if any key is over the limit.
+    /// Records one attempt under each key; throws `rate_limited` (with the wait) if any key is over the limit.
     func hit(_ keys: [String], now: Date = Date()) async throws {
-        let epoch = Int64(now.timeIntervalSince1970)
-        let windowStart = epoch - epoch % Self.window
-        var worst = 0
+        let time = now.timeIntervalSince1970
+        let since = time - Self.window
+        var retryAfter = 0
         for key in keys {
-            let row = try await db.raw("""
-                INSERT INTO rate_limit_buckets (bucket_key, window_start, hits) VALUES (\(bind: key), \(bind: windowStart), 1)
-                ON CONFLICT (bucket_key, window_start) DO UPDATE SET hits = rate_limit_buckets.hits + 1
-                RETURNING hits
-                """).first()
-            worst = max(worst, try row?.decode(column: "hits", as: Int.self) ?? 0)
+            try await db.insert(into: "rate_limit_hits").columns("bucket_key", "hit_at").values(SQLBind(key), SQLBind(time)).run()
+            let rows = try await db.select().column("hit_at").from("rate_limit_hits")
+                .where("bucket_key", .equal, SQLBind(key)).where("hit_at", .greaterThan, SQLBind(since))
+                .orderBy("hit_at", .descending).limit(limit + 1).all()
+            guard rows.count > limit else { continue }
+            // Refused attempts count too (a client hammering stays out). The next attempt fits once all but
+            // `limit - 1` of the recorded ones have left the window.
+            let blocking = try rows[limit - 1].decode(column: "hit_at", as: Double.self)
+            retryAfter = max(retryAfter, Int((blocking + Self.window - time).rounded(.up)))
         }
-        if worst > limit {
-            throw AppError.rateLimited(retryAfter: Int(windowStart + Self.window - epoch))
+        if Int.random(in: 0..<50) == 0 {
+            try await db.delete(from: "rate_limit_hits").where("hit_at", .lessThan, SQLBind(since)).run()
         }
-        // Old windows are useless; sweep them now and then rather than in a separate job.
-        if Int.random(in: 0..<100) == 0 {
-            try await db.raw("DELETE FROM rate_limit_buckets WHERE window_start < \(bind: windowStart - Self.window)").run()
-        }
+        if retryAfter > 0 { throw AppError.rateLimited(retryAfter: max(1, retryAfter)) }
     }
 }
 

@@ -17,3 +17,13 @@ extension Request {
         return current
     }
 }
+
+extension CurrentUser {
+    /// Putting a phone number live needs a verified email: an owner must be reachable before AVA answers
+    /// their customers. Onboarding itself stays open to unverified owners.
+    func requireVerifiedEmail() throws {
+        guard user.isEmailVerified else {
+            throw AppError(status: .forbidden, code: "email_unverified", messageKey: "error_email_unverified")
+        }
+    }
+}

@@ -546,8 +546,12 @@ private struct SMTPSession: Sendable {
                 do {
                     let handler = try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self)
                     let reply = handler.nextReply(stage: stage, timeout: timeout)
-                    guard let buffer else { return reply }
-                    return handler.write(buffer).and(reply).map { $0.1 }
+                    if let buffer {
+                        // A failed write closes the channel; the reply then fails with the first
+                        // error the handler saw (e.g. the TLS handshake error), the root cause.
+                        handler.write(buffer).whenFailure { _ in channel.close(promise: nil) }
+                    }
+                    return reply
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
