@@ -74,11 +74,11 @@ private func configureDatabase(_ app: Application, _ setting: AppConfig.Database
     switch setting {
     case .sqlite(let path):
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        app.databases.use(.sqlite(.file(path), sqlLogLevel: .debug), as: .sqlite)
+        app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
     case .postgres(let url, let schema):
         var configuration = try SQLPostgresConfiguration(url: url)
         if let schema { configuration.searchPath = [schema] }
-        app.databases.use(.postgres(configuration: configuration, sqlLogLevel: .debug), as: .psql)
+        app.databases.use(.postgres(configuration: configuration, sqlLogLevel: .trace), as: .psql)
     }
 }
 

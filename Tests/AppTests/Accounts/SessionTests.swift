@@ -75,3 +75,27 @@ struct SessionTests {
         }
     }
 }
+
+@Suite("The web's cookies on the API")
+struct CookieAPITests {
+    @Test func cookiesReadButChangeStateOnlyWithTheCSRFHeader() async throws {
+        try await withAVA { app in
+            let email = uniqueEmail()
+            try await signUp(app, SignupBody(email: email))
+            let web = WebClient(app)
+            _ = try await web.post("/en/login", form: ["identifier": email, "password": "correct-horse-battery-42"], csrfFrom: "/en/login")
+            let cookie = web.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+            try await app.testing().test(.GET, "/api/v1/me", headers: ["Cookie": cookie], afterResponse: { res throws in
+                #expect(res.status == .ok)
+            })
+            // A cross-site form could post this with the cookies; without the header it is not signed in.
+            try await app.testing().test(.POST, "/api/v1/auth/logout", headers: ["Cookie": cookie], afterResponse: { res throws in
+                #expect(res.status == .unauthorized)
+            })
+            let csrf = try #require(web.cookies[CSRFMiddleware.cookieName])
+            try await app.testing().test(.POST, "/api/v1/auth/logout", headers: ["Cookie": cookie, "X-CSRF-Token": csrf], afterResponse: { res throws in
+                #expect(res.status == .noContent)
+            })
+        }
+    }
+}

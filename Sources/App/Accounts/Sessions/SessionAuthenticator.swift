@@ -10,10 +10,12 @@ struct SessionAuthenticator: AsyncMiddleware {
         var renewed: SessionService.IssuedTokens?
         if let bearer = request.headers.bearerAuthorization?.token {
             try await authenticate(accessToken: bearer, request: request)
+        } else if !cookiesAllowed(request) {
+            // A cookie-carrying API call that changes state without the CSRF header: treat as signed out.
         } else if let cookie = request.cookies[AuthCookies.access]?.string, !cookie.isEmpty {
             try await authenticate(accessToken: cookie, request: request)
         }
-        if !request.auth.has(CurrentUser.self), request.headers.bearerAuthorization == nil,
+        if !request.auth.has(CurrentUser.self), request.headers.bearerAuthorization == nil, cookiesAllowed(request),
            let refresh = request.cookies[AuthCookies.refresh]?.string, !refresh.isEmpty,
            request.url.path != "/api/v1/auth/refresh", request.url.path != "/api/v1/auth/logout" {
             if let tokens = try? await request.sessions.refresh(refresh) {
@@ -26,6 +28,16 @@ struct SessionAuthenticator: AsyncMiddleware {
             AuthCookies.set(renewed, on: response, secure: request.application.appConfig.usesHTTPS)
         }
         return response
+    }
+
+    /// Cookies ride along on cross-site requests too. Pages check a CSRF token on every form post; the
+    /// API accepts the web's cookies for reading, and for changes only with the `X-CSRF-Token` header
+    /// (which a cross-site form cannot set) matching the CSRF cookie.
+    private func cookiesAllowed(_ request: Request) -> Bool {
+        guard request.isAPI, ![.GET, .HEAD].contains(request.method) else { return true }
+        guard let header = request.headers.first(name: "X-CSRF-Token"),
+              let cookie = request.cookies[CSRFMiddleware.cookieName]?.string else { return false }
+        return constantTimeEquals(header, cookie)
     }
 
     private func authenticate(accessToken: String, request: Request) async throws {

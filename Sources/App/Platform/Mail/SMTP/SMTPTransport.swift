@@ -164,8 +164,8 @@ public struct SMTPTransport: MailTransport {
             throw SMTPError.tlsFailure(stage: "configuration", reason: String(describing: error))
         }
 
-        let channel = try await connect(sslContext: url.security == .implicitTLS ? sslContext : nil)
-        let session = SMTPSession(channel: channel, timeout: timeout, redactor: redactor, logger: logger)
+        let (channel, handler) = try await connect(sslContext: url.security == .implicitTLS ? sslContext : nil)
+        let session = SMTPSession(channel: channel, handler: handler, timeout: timeout, redactor: redactor, logger: logger)
         logger.debug("SMTP connected", metadata: ["smtp.security": "\(url.security.rawValue)"])
 
         do {
@@ -304,14 +304,19 @@ public struct SMTPTransport: MailTransport {
 
     // MARK: Connection
 
-    private func connect(sslContext: NIOSSLContext?) async throws -> any Channel {
-        guard let bootstrap = ClientBootstrap(validatingGroup: eventLoopGroup) else {
+    /// Connects and returns the channel with its `SMTPClientHandler`. The transport keeps a direct
+    /// (loop-bound) reference to the handler rather than looking it up in the pipeline, which is
+    /// torn down when the connection closes: the handler still knows why it closed.
+    private func connect(sslContext: NIOSSLContext?) async throws -> (any Channel, NIOLoopBound<SMTPClientHandler>) {
+        let eventLoop = eventLoopGroup.next()
+        guard let bootstrap = ClientBootstrap(validatingGroup: eventLoop) else {
             throw SMTPError.connectionFailed(host: url.host, port: url.port, reason: "the event loop group is not a POSIX (NIOPosix) group")
         }
+        let handler = try await eventLoop.submit { NIOLoopBound(SMTPClientHandler(), eventLoop: eventLoop) }.get()
         let sniHostname = Self.sniHostname(url.host)
         let timeout = self.timeout
         do {
-            return try await bootstrap
+            let channel = try await bootstrap
                 .connectTimeout(timeout)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -319,11 +324,12 @@ public struct SMTPTransport: MailTransport {
                         if let sslContext {
                             try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: sniHostname))
                         }
-                        try sync.addHandler(SMTPClientHandler())
+                        try sync.addHandler(handler.value)
                     }
                 }
                 .connect(host: url.host, port: url.port)
                 .get()
+            return (channel, handler)
         } catch ChannelError.connectTimeout {
             throw SMTPError.connectionFailed(host: url.host, port: url.port, reason: "connect timed out after \(timeout.nanoseconds / 1_000_000) ms")
         } catch {
@@ -483,6 +489,7 @@ struct SMTPRedactor: Sendable {
 /// `SMTPClientHandler` in the channel's pipeline.
 private struct SMTPSession: Sendable {
     let channel: any Channel
+    let handler: NIOLoopBound<SMTPClientHandler>
     let timeout: TimeAmount
     let redactor: SMTPRedactor
     let logger: Logger
@@ -525,9 +532,11 @@ private struct SMTPSession: Sendable {
     /// front of the pipeline in the same event loop tick.
     func startTLS(context: NIOSSLContext, serverHostname: String?) async throws {
         let channel = self.channel
+        let boundHandler = self.handler
         do {
             try await channel.eventLoop.submit {
-                let handler = try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self)
+                let handler = boundHandler.value
+                if let failure = handler.failure { throw failure }
                 guard !handler.hasBufferedInput else {
                     throw SMTPError.protocolViolation(stage: "STARTTLS", reason: "the server sent data after its STARTTLS reply")
                 }
@@ -541,20 +550,17 @@ private struct SMTPSession: Sendable {
 
     private func exchange(_ buffer: ByteBuffer?, stage: String, timeout: TimeAmount) async throws -> SMTPReply {
         let channel = self.channel
+        let boundHandler = self.handler
         do {
             return try await channel.eventLoop.flatSubmit { () -> EventLoopFuture<SMTPReply> in
-                do {
-                    let handler = try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self)
-                    let reply = handler.nextReply(stage: stage, timeout: timeout)
-                    if let buffer {
-                        // A failed write closes the channel; the reply then fails with the first
-                        // error the handler saw (e.g. the TLS handshake error), the root cause.
-                        handler.write(buffer).whenFailure { _ in channel.close(promise: nil) }
-                    }
-                    return reply
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
+                let handler = boundHandler.value
+                let reply = handler.nextReply(stage: stage, timeout: timeout)
+                if let buffer {
+                    // A failed write closes the channel; the reply then fails with the first
+                    // error the handler saw (e.g. the TLS handshake error), the root cause.
+                    handler.write(buffer).whenFailure { _ in channel.close(promise: nil) }
                 }
+                return reply
             }.get()
         } catch {
             throw SMTPTransport.map(error, stage: stage)
@@ -667,7 +673,8 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private var decoder = SMTPReplyDecoder()
     private var replies: CircularBuffer<SMTPReply> = []
-    private var failure: (any Error)?
+    /// The first error seen (TLS, network, timeout, close); every later wait fails with it.
+    private(set) var failure: (any Error)?
     private var waiter: Waiter?
     private var context: ChannelHandlerContext?
     private var eventLoop: (any EventLoop)?
@@ -717,14 +724,15 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func nextReply(stage: String, timeout: TimeAmount) -> EventLoopFuture<SMTPReply> {
-        guard let context else {
-            return failedFuture(failure ?? ChannelError.ioOnClosedChannel)
-        }
+        // Replies received before a close are still delivered (e.g. "421 shutting down").
         if let reply = replies.popFirst() {
-            return context.eventLoop.makeSucceededFuture(reply)
+            return succeededFuture(reply)
         }
         if let failure {
-            return context.eventLoop.makeFailedFuture(failure)
+            return failedFuture(failure)
+        }
+        guard let context else {
+            return failedFuture(ChannelError.ioOnClosedChannel)
         }
         precondition(waiter == nil, "SMTPClientHandler: one reply at a time")
         let promise = context.eventLoop.makePromise(of: SMTPReply.self)
@@ -736,9 +744,13 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func failedFuture<T>(_ error: any Error) -> EventLoopFuture<T> {
-        // Only reachable once the handler left the pipeline (it is looked up through it).
         guard let eventLoop else { preconditionFailure("SMTPClientHandler used before it was added to a pipeline") }
         return eventLoop.makeFailedFuture(error)
+    }
+
+    private func succeededFuture<T>(_ value: T) -> EventLoopFuture<T> {
+        guard let eventLoop else { preconditionFailure("SMTPClientHandler used before it was added to a pipeline") }
+        return eventLoop.makeSucceededFuture(value)
     }
 
     private func deliver(_ reply: SMTPReply) {
