@@ -1,6 +1,7 @@
 // AVA front-end entry point (ES module, loaded on every page; deferred by default).
 import { initForms } from "./forms.js";
 import { initLogin } from "./login.js";
+import { initCopy } from "./copy.js";
 
 document.documentElement.classList.add("js");
 
@@ -44,3 +45,4 @@ initFlash();
 initMenus();
 initForms();
 initLogin();
+initCopy();

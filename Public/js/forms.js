@@ -117,8 +117,16 @@ function enhanceForm(form) {
   }
 
   form.addEventListener("submit", (event) => {
+    // A field marked data-for-method="password" only matters to the button that sends that method
+    // (or to a submit without a data-method button, like Enter in a field).
+    const submitter = event.submitter || null;
+    const method = submitter ? submitter.dataset.method : undefined;
     let firstInvalid = null;
     for (const field of fields) {
+      if (method && field.dataset.forMethod && field.dataset.forMethod !== method) {
+        setError(form, field, "");
+        continue;
+      }
       touched.add(field);
       const message = validate(form, field);
       setError(form, field, message);
@@ -129,21 +137,20 @@ function enhanceForm(form) {
       firstInvalid.focus();
       return;
     }
-    const submit = form.querySelector("[data-submit]");
-    if (submit) {
-      // Avoid double posts; re-enabled if the page comes back from the back/forward cache.
-      setTimeout(() => {
-        submit.disabled = true;
-        submit.setAttribute("aria-busy", "true");
-      }, 0);
-    }
+    const busy = submitter || form.querySelector("[data-submit]");
+    const buttons = form.querySelectorAll('button[type="submit"]');
+    // Avoid double posts (after the browser has read the pressed button, so its formaction still
+    // applies); re-enabled if the page comes back from the back/forward cache.
+    setTimeout(() => {
+      for (const button of buttons) button.disabled = true;
+      if (busy) busy.setAttribute("aria-busy", "true");
+    }, 0);
   });
 
   window.addEventListener("pageshow", () => {
-    const submit = form.querySelector("[data-submit]");
-    if (submit) {
-      submit.disabled = false;
-      submit.removeAttribute("aria-busy");
+    for (const button of form.querySelectorAll('button[type="submit"]')) {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
     }
   });
 }

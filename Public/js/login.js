@@ -1,6 +1,14 @@
-// Login: detect whether the identifier is an email or a phone number and reveal
-// the sign-in options that fit. Without JavaScript the password form just works.
+// Login: detect whether the identifier is an email or a phone number and show only the
+// sign-in options that fit (email: password or a sign-in link; phone: password or a text
+// message code; nothing recognised yet: all of them). Without JavaScript every option is
+// visible and each one posts the same form.
 import { normalizePhone, formatPhone, looksLikePhone, fillInto } from "./phone.js";
+
+/** Sign-in methods (the buttons' data-method) that fit each kind of identifier. */
+const METHODS_FOR = {
+  email: ["password", "magic_link"],
+  phone: ["password", "sms_code"],
+};
 
 /** "email" | "phone" | null */
 export function detectIdentifier(value) {
@@ -15,6 +23,7 @@ function enhanceLogin(form) {
   const input = form.querySelector("[data-identifier]");
   const hint = form.querySelector("[data-identifier-hint]");
   if (!input) return;
+  const methods = form.querySelectorAll("[data-method]");
   const groups = form.querySelectorAll("[data-method-group]");
   const defaultHint = hint ? hint.textContent : "";
   const country = form.dataset.country || "FR";
@@ -22,7 +31,10 @@ function enhanceLogin(form) {
 
   const update = () => {
     const kind = detectIdentifier(input.value);
-    for (const group of groups) group.hidden = group.dataset.methodGroup !== kind;
+    const fitting = kind ? METHODS_FOR[kind] : null;
+    for (const el of methods) el.hidden = fitting !== null && !fitting.includes(el.dataset.method);
+    // a group of options (with its "or" separator) goes away when none of its options is left
+    for (const group of groups) group.hidden = !group.querySelector("[data-method]:not([hidden])");
     form.dataset.identifierKind = kind || "";
 
     // key identifies what the hint says, so the live region is only touched on real changes

@@ -6,6 +6,10 @@ func routes(_ app: Application) throws {
     // JSON API: bearer tokens (or the web's cookies), JSON bodies only, JSON errors.
     let api = app.grouped("api", "v1").grouped(SessionAuthenticator())
     try api.register(collection: AuthAPIController())
+    try api.register(collection: MagicLinkAPIController())
+    try api.register(collection: PasswordResetAPIController())
+    try api.register(collection: TwoFactorAPIController())
+    try api.register(collection: SMSCodeAPIController())
     try api.register(collection: OpenAPIController())
 
     // Pages: cookies, CSRF-protected forms, localized under /{locale}.
@@ -15,8 +19,15 @@ func routes(_ app: Application) throws {
         let localized = web.grouped(PathComponent(stringLiteral: locale.rawValue))
         LandingController.register(localized: localized)
         AuthPagesController(locale: locale).register(on: localized)
+        MagicLinkPagesController(locale: locale).register(on: localized)
+        PasswordResetPagesController(locale: locale).register(on: localized)
+        TwoFactorPagesController(locale: locale).register(on: localized)
+        SMSLoginPagesController(locale: locale).register(on: localized)
+        OIDCController(locale: locale).register(on: localized)
         ShellController().register(on: localized)
     }
+
+    OIDCController.registerCallbacks(on: web)
 
     if !app.appConfig.isProduction && app.appConfig.smtpURL == nil {
         try web.register(collection: OutboxController())

@@ -1,8 +1,8 @@
 import AVACore
 import Vapor
 
-/// The signed-in shell: Dashboard, Calls and Settings. Later issues fill each page; for now each says
-/// honestly what will appear there.
+/// The signed-in shell: Dashboard, Calls, Settings, and the onboarding welcome. Later issues fill each
+/// page; for now each says honestly what will appear there.
 struct ShellController {
     func register(on routes: any RoutesBuilder) {
         let signedIn = routes.grouped(RequireSignInPage())
@@ -13,7 +13,20 @@ struct ShellController {
             try await PageRenderer.render(req, "app/calls", page: "calls", titleKey: "title_calls", extra: NoExtra())
         }
         signedIn.get("settings") { req in
-            try await PageRenderer.render(req, "app/settings", page: "settings", titleKey: "title_settings", extra: NoExtra())
+            try await SettingsPage.render(req, user: try req.requireUser().user)
         }
+        signedIn.get("onboarding") { req in
+            try await PageRenderer.render(req, "app/onboarding", page: "onboarding", titleKey: "title_onboarding", extra: NoExtra())
+        }
+    }
+}
+
+/// Settings: for now the account's security (two-step verification).
+enum SettingsPage {
+    struct Extra: Encodable { var twoFAEnabled: Bool; var hasPassword: Bool; var formError: String? }
+
+    static func render(_ req: Request, user: User, formError: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
+        try await PageRenderer.render(req, "app/settings", page: "settings", titleKey: "title_settings", status: status,
+                                      extra: Extra(twoFAEnabled: user.twoFAEnabled, hasPassword: user.hasPassword, formError: formError))
     }
 }

@@ -16,6 +16,9 @@ enum AppMigrations {
         M010_CreateOneTimeTokens(),
         M011_CreateRateLimitHits(),
         M012_CreateOutboxMessages(),
+        M013_SignInSecurity(),
+        M014_CreateSMSCodes(),
+        M015_CreateOIDC(),
     ]
 }
 

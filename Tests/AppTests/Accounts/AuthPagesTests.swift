@@ -40,7 +40,8 @@ struct AuthPagesTests {
                 "name": "Camille Durand", "email": email, "phone": "06 11 22 33 44", "password": password, "acceptTerms": "true",
             ], csrfFrom: "/fr/signup")
             #expect(res.status == .seeOther)
-            #expect(res.headers.first(name: .location)?.hasPrefix("/fr/dashboard") == true)
+            // A new owner starts with onboarding.
+            #expect(res.headers.first(name: .location) == "/fr/onboarding?flash=welcome")
             let cookies = res.headers.setCookie
             #expect(cookies?[AuthCookies.access]?.isHTTPOnly == true)
             #expect(cookies?[AuthCookies.access]?.sameSite == .lax)

@@ -101,3 +101,25 @@ extension HTTPHeaders {
 func mailText(_ app: Application, to email: String) async throws -> String {
     try await latestMail(app, to: email)?.textBody ?? ""
 }
+
+/// Waits (up to five seconds) until `count` mails to `email` are in the outbox: some are sent in the
+/// background so the answer costs the same time whether or not the account exists.
+@discardableResult
+func waitForMail(_ app: Application, to email: String, count: Int = 1) async throws -> OutboxMessage {
+    for _ in 0..<100 {
+        if try await OutboxMessage.query(on: app.db).filter(\.$recipients == email).count() >= count,
+           let mail = try await latestMail(app, to: email) { return mail }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("no mail number \(count) to \(email)")
+    throw Abort(.notFound)
+}
+
+/// The path and query of the first link in `text` (to open it through the in-memory tester).
+func linkPath(in text: String) -> String? {
+    for word in text.split(whereSeparator: \.isWhitespace) where word.hasPrefix("http") {
+        guard let components = URLComponents(string: String(word)) else { continue }
+        return components.path + (components.query.map { "?\($0)" } ?? "")
+    }
+    return nil
+}

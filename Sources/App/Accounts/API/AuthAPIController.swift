@@ -21,19 +21,14 @@ struct AuthAPIController: RouteCollection {
         let user = try await SignupService(request: req).signUp(.init(
             email: body.email ?? "", phone: body.phone, name: body.name ?? "", password: body.password ?? "",
             acceptTerms: body.acceptTerms ?? false, newsletter: body.newsletter ?? false, locale: locale))
-        let tokens = try await req.sessions.start(userID: user.id!, rememberMe: false)
-        let response = Response(status: .created)
-        try response.content.encode(AuthResponse(user: UserDTO(user), organisation: try await organisation(of: user, req),
-                                                 tokens: SessionTokensDTO(tokens)))
-        return response
+        return try await SignInFlow(request: req).completeForAPI(user: user, rememberMe: false, method: .password, status: .created)
     }
 
-    @Sendable func login(req: Request) async throws -> AuthResponse {
+    @Sendable func login(req: Request) async throws -> Response {
         let body = try req.decodeJSON(LoginRequest.self)
         let user = try await LoginService(request: req).authenticate(
             identifier: body.identifier ?? "", password: body.password ?? "", locale: req.appLocale)
-        let tokens = try await req.sessions.start(userID: user.id!, rememberMe: body.rememberMe ?? false)
-        return AuthResponse(user: UserDTO(user), organisation: try await organisation(of: user, req), tokens: SessionTokensDTO(tokens))
+        return try await SignInFlow(request: req).apiResponse(for: user, rememberMe: body.rememberMe ?? false, method: .password)
     }
 
     @Sendable func refresh(req: Request) async throws -> SessionTokensDTO {
@@ -86,13 +81,6 @@ struct AuthAPIController: RouteCollection {
 
     @Sendable func me(req: Request) async throws -> AccountDTO {
         let current = try req.requireUser()
-        return AccountDTO(user: UserDTO(current.user), organisation: try await organisation(of: current.user, req))
-    }
-
-    private func organisation(of user: User, _ req: Request) async throws -> OrganisationDTO {
-        guard let membership = try await OrgUser.query(on: req.db).filter(\.$user.$id == user.id!).with(\.$org)
-            .sort(\.$createdAt).first()
-        else { throw AppError.unauthorized }
-        return OrganisationDTO(membership.org, role: membership.role)
+        return AccountDTO(user: UserDTO(current.user), organisation: try await OrganisationDTO.primary(of: current.user, on: req.db))
     }
 }

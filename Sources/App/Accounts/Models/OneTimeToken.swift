@@ -8,6 +8,10 @@ final class OneTimeToken: Model, @unchecked Sendable {
 
     enum Purpose: String, Codable, Sendable {
         case verifyEmail = "verify_email"
+        case magicLink = "magic_link"
+        case passwordReset = "password_reset"
+        /// A sign-in waiting for its second factor.
+        case twoFactorChallenge = "two_factor_challenge"
     }
 
     @ID(key: .id) var id: UUID?
@@ -16,14 +20,20 @@ final class OneTimeToken: Model, @unchecked Sendable {
     @Field(key: "token_hash") var tokenHash: String
     @Field(key: "expires_at") var expiresAt: Date
     @OptionalField(key: "used_at") var usedAt: Date?
+    /// Small JSON of what the token carries (remember me, the sign-in method...).
+    @OptionalField(key: "payload") var payload: String?
+    /// Wrong codes tried against it (second-factor challenges die after five).
+    @Field(key: "attempts") var attempts: Int
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}
 
-    init(userID: UUID, purpose: Purpose, tokenHash: String, expiresAt: Date) {
+    init(userID: UUID, purpose: Purpose, tokenHash: String, expiresAt: Date, payload: String? = nil) {
         self.$user.id = userID
         self.purpose = purpose.rawValue
         self.tokenHash = tokenHash
         self.expiresAt = expiresAt
+        self.payload = payload
+        self.attempts = 0
     }
 }

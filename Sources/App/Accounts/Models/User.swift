@@ -20,6 +20,10 @@ final class User: Model, @unchecked Sendable {
     @Field(key: "onboarding_step") var onboardingStep: Int
     @Field(key: "newsletter") var newsletter: Bool
     @OptionalField(key: "terms_accepted_at") var termsAcceptedAt: Date?
+    /// The TOTP secret, sealed with a key derived from AVA_SECRET_KEY (see `TOTPSecretBox`).
+    @OptionalField(key: "totp_secret_encrypted") var totpSecretEncrypted: String?
+    /// The last 30-second step whose code was accepted, so a code works only once.
+    @OptionalField(key: "totp_last_step") var totpLastStep: Int64?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
@@ -40,6 +44,8 @@ final class User: Model, @unchecked Sendable {
     }
 
     var isEmailVerified: Bool { emailVerifiedAt != nil }
+    /// Accounts created through Google or Microsoft have no password until the user sets one.
+    var hasPassword: Bool { !passwordHash.isEmpty }
 
     var firstName: String {
         name.split(separator: " ").first.map(String.init) ?? name

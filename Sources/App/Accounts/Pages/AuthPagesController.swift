@@ -55,21 +55,20 @@ struct AuthPagesController {
         }
         do {
             let user = try await SignupService(request: req).signUp(input)
-            return try await signIn(req, user: user, rememberMe: false, to: "/dashboard", flash: .welcome)
+            return try await SignInFlow(request: req).completeForWeb(user: user, rememberMe: false, method: .password,
+                                                                     locale: locale, flash: .welcome)
         } catch let error as AppError {
             if let field = error.field {
                 extra.errors = [field: req.t(error.messageKey, error.messageArguments)]
             } else {
                 extra.formError = req.t(error.messageKey, error.messageArguments)
             }
-            let response = try await renderSignup(req, extra, status: error.status)
-            for (name, value) in error.headers { response.headers.replaceOrAdd(name: name, value: value) }
-            return response
+            return try await renderSignup(req, extra, status: error.status, headers: error.headers)
         }
     }
 
-    private func renderSignup(_ req: Request, _ extra: SignupExtra, status: HTTPResponseStatus = .ok) async throws -> Response {
-        try await PageRenderer.render(req, "signup", page: "signup", titleKey: "title_signup", status: status, extra: extra)
+    private func renderSignup(_ req: Request, _ extra: SignupExtra, status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:]) async throws -> Response {
+        try await PageRenderer.render(req, "signup", page: "signup", titleKey: "title_signup", status: status, extra: extra, headers: headers)
     }
 
     // MARK: Login
@@ -85,29 +84,42 @@ struct AuthPagesController {
         var form = Values()
         var formError: String?
         var defaultCountry: String
+        /// Each provider's button shows only when its client id and secret are configured.
+        var oauthGoogle: Bool
+        var oauthMicrosoft: Bool
+
+        init(_ req: Request, locale: AppLocale, form: Values = Values(), formError: String? = nil) {
+            self.form = form
+            self.formError = formError
+            defaultCountry = locale.defaultCountry.rawValue
+            oauthGoogle = req.application.appConfig.google != nil
+            oauthMicrosoft = req.application.appConfig.microsoft != nil
+        }
     }
 
     @Sendable func loginPage(req: Request) async throws -> Response {
         if req.auth.has(CurrentUser.self) { return req.redirect(to: PageRenderer.path(locale, "/dashboard")) }
-        return try await PageRenderer.render(req, "login", page: "login", titleKey: "title_login",
-                                             extra: LoginExtra(defaultCountry: locale.defaultCountry.rawValue))
+        return try await PageRenderer.render(req, "login", page: "login", titleKey: "title_login", extra: LoginExtra(req, locale: locale))
     }
 
     @Sendable func login(req: Request) async throws -> Response {
         let form = (try? req.content.decode(LoginForm.self)) ?? LoginForm()
-        var extra = LoginExtra(form: .init(identifier: form.identifier ?? "", rememberMe: Self.checked(form.rememberMe)),
-                               defaultCountry: locale.defaultCountry.rawValue)
         do {
             let user = try await LoginService(request: req).authenticate(
                 identifier: form.identifier ?? "", password: form.password ?? "", locale: locale)
-            return try await signIn(req, user: user, rememberMe: Self.checked(form.rememberMe), to: "/dashboard", flash: nil)
+            return try await SignInFlow(request: req).webResponse(for: user, rememberMe: Self.checked(form.rememberMe),
+                                                                  method: .password, locale: locale)
         } catch let error as AppError {
-            extra.formError = req.t(error.messageKey, error.messageArguments)
-            let response = try await PageRenderer.render(req, "login", page: "login", titleKey: "title_login",
-                                                         status: error.status, extra: extra)
-            for (name, value) in error.headers { response.headers.replaceOrAdd(name: name, value: value) }
-            return response
+            return try await renderLogin(req, form: form, error: error)
         }
+    }
+
+    /// The login page again, with what the user typed and what went wrong (status kept).
+    func renderLogin(_ req: Request, form: LoginForm, error: AppError) async throws -> Response {
+        let values = LoginExtra.Values(identifier: form.identifier ?? "", rememberMe: Self.checked(form.rememberMe))
+        return try await PageRenderer.render(req, "login", page: "login", titleKey: "title_login", status: error.status,
+                                             extra: LoginExtra(req, locale: locale, form: values, formError: req.t(error.messageKey, error.messageArguments)),
+                                             headers: error.headers)
     }
 
     // MARK: Logout and verification
@@ -134,14 +146,6 @@ struct AuthPagesController {
     }
 
     // MARK: Helpers
-
-    private func signIn(_ req: Request, user: User, rememberMe: Bool, to path: String, flash: Flash?) async throws -> Response {
-        let tokens = try await req.sessions.start(userID: user.id!, rememberMe: rememberMe)
-        // 303: the browser follows with a GET, so a reload does not post the form again.
-        let response = req.redirect(to: PageRenderer.path(locale, path, flash: flash), redirectType: .normal)
-        AuthCookies.set(tokens, on: response, secure: req.application.appConfig.usesHTTPS)
-        return response
-    }
 
     static func checked(_ value: String?) -> Bool {
         guard let value = value?.lowercased() else { return false }

@@ -60,13 +60,7 @@ struct SignupService {
                         locale: valid.locale.rawValue, newsletter: valid.newsletter)
         do {
             try await request.db.transaction { db in
-                try await user.create(on: db)
-                let org = Org(name: valid.name, country: valid.locale.defaultCountry.rawValue,
-                              timezone: valid.locale.defaultTimezone, locale: valid.locale.rawValue)
-                try await org.create(on: db)
-                try await OrgUser(orgID: org.id!, userID: user.id!, role: .owner).create(on: db)
-                try await PlanSubscription(orgID: org.id!, plan: "trial", status: "trialing",
-                                           currentPeriodEnd: Date().addingTimeInterval(14 * 24 * 3600)).create(on: db)
+                try await Self.createAccount(user, orgName: valid.name, locale: valid.locale, on: db)
             }
         } catch where (error as? any DatabaseError)?.isConstraintFailure == true {
             // Two sign-ups raced past `ensureUnique`; the database's unique index decided.
@@ -75,6 +69,18 @@ struct SignupService {
         }
         await EmailVerification(request: request).send(to: user)
         return user
+    }
+
+    /// The user, their organisation (they own it) and its trial plan. Call inside a transaction. Google and
+    /// Microsoft sign-in (Accounts/OIDC) create accounts through here too, so every way in makes the same account.
+    static func createAccount(_ user: User, orgName: String, locale: AppLocale, on db: any Database) async throws {
+        try await user.create(on: db)
+        let org = Org(name: orgName, country: locale.defaultCountry.rawValue,
+                      timezone: locale.defaultTimezone, locale: locale.rawValue)
+        try await org.create(on: db)
+        try await OrgUser(orgID: org.id!, userID: user.id!, role: .owner).create(on: db)
+        try await PlanSubscription(orgID: org.id!, plan: "trial", status: "trialing",
+                                   currentPeriodEnd: Date().addingTimeInterval(14 * 24 * 3600)).create(on: db)
     }
 
     private func ensureUnique(_ valid: Valid) async throws {

@@ -16,7 +16,10 @@ struct EmailVerification {
                                    expiresAt: Date().addingTimeInterval(Self.lifetime)).create(on: request.db)
             let locale = AppLocale(rawValue: user.locale) ?? .fallback
             let link = "\(request.application.appConfig.publicURL)/api/v1/auth/verify-email?token=\(secret)&locale=\(locale.rawValue)"
-            try await request.application.mailer.sendVerification(to: user, link: link, locale: locale)
+            try await request.application.mailer.send(Email(
+                subject: .init("email_verify_subject"), paragraphs: [.init("email_verify_intro")],
+                button: (.init("email_verify_button"), link),
+                notes: [.init("email_verify_expiry"), .init("email_verify_ignore")]), to: user)
         } catch {
             request.logger.error("could not send the verification email", metadata: ["user": "\(user.id?.uuidString ?? "-")", "error": "\(String(reflecting: type(of: error)))"])
         }

@@ -80,8 +80,9 @@ extension AppConfig {
             }
         }
 
-        let google = reader.oauthPair("GOOGLE")
-        let microsoft = reader.oauthPair("MICROSOFT")
+        let google = reader.oauthPair("GOOGLE", discovery: "https://accounts.google.com/.well-known/openid-configuration")
+        let microsoft = reader.oauthPair(
+            "MICROSOFT", discovery: "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration")
 
         var languageModel: LanguageModel?
         if let base = reader.url("AVA_LLM_BASE_URL") {
@@ -176,10 +177,11 @@ private struct SettingsReader {
         }
     }
 
-    mutating func oauthPair(_ prefix: String) -> AppConfig.OAuthClient? {
+    mutating func oauthPair(_ prefix: String, discovery defaultDiscovery: String) -> AppConfig.OAuthClient? {
         let id = string("\(prefix)_CLIENT_ID"), secret = string("\(prefix)_CLIENT_SECRET")
+        let discovery = url("\(prefix)_DISCOVERY_URL") ?? defaultDiscovery
         switch (id, secret) {
-        case let (id?, secret?): return AppConfig.OAuthClient(clientID: id, clientSecret: secret)
+        case let (id?, secret?): return AppConfig.OAuthClient(clientID: id, clientSecret: secret, discoveryURL: discovery)
         case (nil, nil): return nil
         default:
             problem("\(prefix)_CLIENT_ID and \(prefix)_CLIENT_SECRET go together: set both or neither")

@@ -22,7 +22,12 @@ public struct AppConfig: Sendable {
         public var verifyServiceSID: String?
         public var fromNumber: String?
     }
-    public struct OAuthClient: Sendable { public var clientID: String; public var clientSecret: String }
+    public struct OAuthClient: Sendable {
+        public var clientID: String
+        public var clientSecret: String
+        /// The provider's OpenID Connect discovery document (configurable so tests can use a fake provider).
+        public var discoveryURL: String
+    }
     public struct LanguageModel: Sendable { public var baseURL: String; public var apiKey: String?; public var model: String }
 
     public var isProduction: Bool

@@ -45,6 +45,11 @@ enum Flash: String, CaseIterable {
     case emailVerified = "email_verified"
     case verificationSent = "verification_sent"
     case welcome
+    case passwordReset = "password_reset"
+    case twoFactorDisabled = "two_factor_disabled"
 
     var kind: String { self == .signedOut || self == .verificationSent ? "info" : "success" }
+
+    /// The translation key of its message.
+    var key: String { "flash_\(rawValue)" }
 }

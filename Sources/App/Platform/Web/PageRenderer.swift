@@ -5,12 +5,13 @@ import Vapor
 enum PageRenderer {
     static func render<Extra: Encodable>(
         _ request: Request, _ template: String, page: String, titleKey: String,
-        status: HTTPResponseStatus = .ok, extra: Extra
+        status: HTTPResponseStatus = .ok, extra: Extra, headers: HTTPHeaders = [:]
     ) async throws -> Response {
         let base = baseContext(request, page: page, titleKey: titleKey)
         let view = try await request.view.render(template, Page(base: base, extra: extra))
         let response = try await view.encodeResponse(for: request)
         response.status = status
+        for (name, value) in headers { response.headers.replaceOrAdd(name: name, value: value) }
         return response
     }
 
@@ -28,7 +29,7 @@ enum PageRenderer {
         var flashKind: String?
         if let key = try? request.query.get(String.self, at: "flash"), let known = Flash(rawValue: key) {
             let argument = current?.user.firstName ?? ""
-            flash = request.application.translations.text("flash_\(known.rawValue)", locale, [argument])
+            flash = request.application.translations.text(known.key, locale, [argument])
             flashKind = known.kind
         }
         let config = request.application.appConfig

@@ -748,7 +748,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         return eventLoop.makeFailedFuture(error)
     }
 
-    private func succeededFuture<T>(_ value: T) -> EventLoopFuture<T> {
+    private func succeededFuture<T: Sendable>(_ value: T) -> EventLoopFuture<T> {
         guard let eventLoop else { preconditionFailure("SMTPClientHandler used before it was added to a pipeline") }
         return eventLoop.makeSucceededFuture(value)
     }

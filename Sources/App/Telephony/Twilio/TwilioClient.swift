@@ -1,0 +1,130 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Vapor
+
+/// Twilio's REST API (2010-04-01) and Verify (v2), as AVA uses them: form-encoded bodies, HTTP Basic
+/// with the account's SID and token, JSON answers. Built against `shared/contracts/twilio-*.json`.
+///
+/// The credentials are a parameter, so the same client serves the platform's account (SMS codes) and,
+/// later, each owner's own account (imported numbers).
+struct TwilioClient: Sendable {
+    let http: any Client
+    let credentials: TwilioCredentials
+    let endpoints: TwilioEndpoints
+    let logger: Logger
+    /// Twilio answers in well under a second; a sign-in must not hang on it.
+    var timeout: TimeAmount = .seconds(10)
+
+    // MARK: Operations
+
+    /// `POST /Accounts/{Sid}/Messages.json` → 201.
+    func sendSMS(to: String, from: String, body: String) async throws -> TwilioMessage {
+        try await send(.POST, apiURL("/Accounts/\(credentials.accountSID)/Messages.json"),
+                       form: [("To", to), ("From", from), ("Body", body)], operation: "messages.create")
+    }
+
+    /// `POST /Services/{VA…}/Verifications` with `Channel=sms` → 201. Twilio writes and sends the code;
+    /// `locale` picks the language of its message.
+    func startVerification(service: String, to: String, locale: String?) async throws -> TwilioVerification {
+        var form = [("To", to), ("Channel", "sms")]
+        if let locale { form.append(("Locale", locale)) }
+        return try await send(.POST, verifyURL("/Services/\(service)/Verifications"), form: form, operation: "verifications.create")
+    }
+
+    /// `POST /Services/{VA…}/VerificationCheck`: `approved`, or `pending` for a wrong code.
+    /// No pending verification (expired, already approved) is a 404 with code 20404.
+    func checkVerification(service: String, to: String, code: String) async throws -> TwilioVerificationCheck {
+        try await send(.POST, verifyURL("/Services/\(service)/VerificationCheck"), form: [("To", to), ("Code", code)],
+                       operation: "verification_check.create")
+    }
+
+    /// `GET /Accounts/{Sid}.json`: proves the credentials work and tells the account's status and type.
+    func fetchAccount() async throws -> TwilioAccount {
+        try await send(.GET, apiURL("/Accounts/\(credentials.accountSID).json"), form: nil, operation: "accounts.fetch")
+    }
+
+    // MARK: HTTP
+
+    private func apiURL(_ path: String) -> String { endpoints.apiBaseURL + path }
+    private func verifyURL(_ path: String) -> String { endpoints.verifyBaseURL + path }
+
+    private func send<Answer: Decodable>(_ method: HTTPMethod, _ url: String, form: [(String, String)]?,
+                                         operation: String) async throws -> Answer {
+        var request = ClientRequest(method: method, url: URI(string: url), timeout: timeout)
+        request.headers.replaceOrAdd(name: .authorization, value: credentials.authorizationHeader)
+        request.headers.replaceOrAdd(name: .accept, value: "application/json")
+        if let form {
+            request.headers.contentType = .urlEncodedForm
+            request.body = ByteBuffer(string: Self.formEncode(form))
+        }
+        let response: ClientResponse
+        do {
+            response = try await http.send(request)
+        } catch {
+            // Connection errors name the host at most, never the request's headers.
+            let failure = TwilioError(kind: .transport(String(String(describing: error).prefix(200))), httpStatus: 0)
+            failure.log(logger, operation: operation)
+            throw failure
+        }
+        guard (200..<300).contains(response.status.code) else {
+            let failure = TwilioError.from(status: response.status, body: response.body)
+            failure.log(logger, operation: operation)
+            throw failure
+        }
+        do {
+            return try JSONDecoder().decode(Answer.self, from: response.body ?? ByteBuffer())
+        } catch {
+            let failure = TwilioError(kind: .transport("unreadable answer"), httpStatus: Int(response.status.code))
+            failure.log(logger, operation: operation)
+            throw failure
+        }
+    }
+
+    /// `application/x-www-form-urlencoded`, every byte outside A–Z a–z 0–9 `-._~` percent-encoded
+    /// (Vapor's encoder would leave non-ASCII letters raw, and SMS bodies are French and Hebrew).
+    static func formEncode(_ pairs: [(String, String)]) -> String {
+        pairs.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
+    }
+
+    static func percentEncode(_ value: String) -> String {
+        var encoded = ""
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                encoded += String(format: "%%%02X", byte)
+            }
+        }
+        return encoded
+    }
+}
+
+// MARK: Answers (only the fields AVA reads)
+
+struct TwilioMessage: Decodable, Sendable {
+    var sid: String
+    var status: String?
+}
+
+struct TwilioVerification: Decodable, Sendable {
+    var sid: String
+    var status: String?
+}
+
+struct TwilioVerificationCheck: Decodable, Sendable {
+    var status: String?
+    var isApproved: Bool { status == "approved" }
+}
+
+/// The account, without the `auth_token` Twilio includes in this answer: AVA never keeps it from here.
+struct TwilioAccount: Decodable, Sendable {
+    var sid: String
+    var status: String?
+    var type: String?
+    var friendlyName: String?
+
+    enum CodingKeys: String, CodingKey { case sid, status, type, friendlyName = "friendly_name" }
+}
