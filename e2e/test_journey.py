@@ -62,6 +62,8 @@ class Journey:
     device: str
     step_no: int = 0
     problems: list[str] = field(default_factory=list)
+    # Names the screenshots {locale}-{device}-{tag}-{nn}-{step}.png when set (other test files use one).
+    tag: str = ""
 
     def url(self, path: str) -> str:
         return self.server.base_url + path
@@ -69,10 +71,14 @@ class Journey:
     def path(self) -> str:
         return re.sub(r"^https?://[^/]+", "", self.page.url).split("?")[0].split("#")[0]
 
-    def shot(self, step: str) -> None:
+    def shot_path(self, step: str) -> str:
+        """The next screenshot's file: {locale}-{device}[-{tag}]-{nn}-{step}.png."""
         self.step_no += 1
-        name = f"{self.locale}-{self.device}-{self.step_no:02d}-{step}.png"
-        self.page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+        tag = f"-{self.tag}" if self.tag else ""
+        return str(SCREENSHOTS / f"{self.locale}-{self.device}{tag}-{self.step_no:02d}-{step}.png")
+
+    def shot(self, step: str) -> None:
+        self.page.screenshot(path=self.shot_path(step), full_page=True)
         if not self.path().startswith("/dev/"):  # developer tools need not fit a phone
             self.check_layout(step)
 
@@ -81,9 +87,7 @@ class Journey:
         mail = self.context.new_page()
         try:
             mail.set_content(html)
-            self.step_no += 1
-            mail.screenshot(path=str(SCREENSHOTS / f"{self.locale}-{self.device}-{self.step_no:02d}-{step}.png"),
-                            full_page=True)
+            mail.screenshot(path=self.shot_path(step), full_page=True)
             self.check_layout(step, mail)
         finally:
             mail.close()
@@ -167,11 +171,12 @@ def longest_cookie_lifetime(context: BrowserContext) -> float:
     return max([c["expires"] - now for c in context.cookies() if c.get("expires", -1) > 0], default=0)
 
 
-def open_journey(browser: Browser, server: Server, locale: str, device: str, **options) -> Journey:
+def open_journey(browser: Browser, server: Server, locale: str, device: str, journey_type: type[Journey] = Journey,
+                 **options) -> Journey:
     context = browser.new_context(locale=LOCALES[locale], **DEVICES[device], **options)
     context.set_default_timeout(15_000)
     page = context.new_page()
-    journey = Journey(server=server, context=context, page=page, locale=locale, device=device)
+    journey = journey_type(server=server, context=context, page=page, locale=locale, device=device)
 
     def on_response(response: Response) -> None:
         path = re.sub(r"^https?://[^/]+", "", response.url)

@@ -81,7 +81,7 @@ python3_install() {
 }
 
 venv=$root/.venv-e2e
-venv_ready() { [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import playwright, pytest, aiosmtpd' >/dev/null 2>&1; }
+venv_ready() { [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import playwright, pytest, aiosmtpd, pyotp' >/dev/null 2>&1; }
 
 step "Checking tools (installing only what is missing)"
 missing=()
@@ -93,6 +93,9 @@ if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
 if wants swift || wants postgres; then
     # The Swift tests' fake SMTP server is a small aiosmtpd script run with python3.
     python3_install aiosmtpd aiosmtpd python3-aiosmtpd
+    # The QR code tests compare with segno's matrices and read the codes back with ZXing.
+    python3_install segno segno python3-segno
+    python3_install zxingcpp zxing-cpp python3-zxing-cpp
 fi
 if wants e2e && ! venv_ready; then
     echo "setting up $venv"

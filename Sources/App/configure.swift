@@ -51,7 +51,7 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
     app.middleware.use(RequestLogMiddleware())
     app.middleware.use(AppErrorMiddleware())
     app.middleware.use(SecurityHeadersMiddleware(sendHSTS: config.usesHTTPS))
-    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))
+    app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
 
     try routes(app)
 

@@ -25,7 +25,9 @@ public enum EmailAddress {
         let local = parts[0], domain = parts[1]
         guard !local.isEmpty, local.count <= 64, !domain.isEmpty else { return nil }
         let forbidden: Set<Character> = [" ", ",", ";", "<", ">", "(", ")", "[", "]", "\\", "\"", ":"]
-        guard !value.contains(where: { forbidden.contains($0) || $0.isNewline || $0.isWhitespace }) else { return nil }
+        guard !value.contains(where: { forbidden.contains($0) || $0.isNewline || $0.isWhitespace }),
+              !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else { return nil }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && !$0.hasPrefix("-") && !$0.hasSuffix("-") }) else { return nil }
         guard let tld = labels.last, tld.count >= 2 else { return nil }

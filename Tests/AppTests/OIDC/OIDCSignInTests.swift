@@ -40,6 +40,21 @@ struct OIDCSignInTests {
         }
     }
 
+    @Test func eachButtonAppearsOnlyWhenItsProviderIsConfigured() async throws {
+        try await withOIDC { app, _ in
+            let html = try await WebClient(app).get("/fr/login").body.string
+            #expect(html.contains("href=\"/fr/auth/google\""))
+            #expect(!html.contains("/fr/auth/microsoft"))
+        }
+        try await withAVA { app in
+            let web = WebClient(app)
+            let login = try await web.get("/fr/login")
+            #expect(!login.body.string.contains("/fr/auth/"))
+            let start = try await web.get("/fr/auth/google")
+            #expect(start.status == .notFound)
+        }
+    }
+
     @Test func anAccountWithoutAPasswordCannotSignInWithOne() async throws {
         try await withOIDC { app, google in
             let person = FakeOIDCProvider.Person()
@@ -107,6 +122,23 @@ struct OIDCSignInTests {
             #expect(try await User.query(on: app.db).count() == 1)
             #expect(try await OIDCIdentity.query(on: app.db).count() == 1)
             #expect(try await AuthSession.query(on: app.db).count() == 2)
+        }
+    }
+
+    @Test func aSecondFactorIsAskedForBeforeTheSessionStarts() async throws {
+        try await withOIDC { app, google in
+            let first = WebClient(app)
+            try await expectSignedIn(try await first.signIn(with: google), first)
+            let user = try #require(try await User.query(on: app.db).first())
+            user.twoFAEnabled = true
+            try await user.save(on: app.db)
+
+            let web = WebClient(app)
+            let res = try await web.signIn(with: google)
+            #expect(res.status == .seeOther)
+            #expect(res.headers.first(name: .location) == "/fr/login/2fa")
+            #expect(res.headers.setCookie?[AuthCookies.access] == nil)
+            #expect(try await AuthSession.query(on: app.db).count() == 1)
         }
     }
 

@@ -129,6 +129,22 @@ struct SMSCodeLimitTests {
         }
     }
 
+    @Test func parallelGuessesCannotExceedFiveTries() async throws {
+        try await withAVA { app in
+            try await signUpWithPhone(app, phone)
+            _ = try await requestCode(app, phone)
+            let code = try #require(try await outboxCode(app, phone))
+            let codes = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<12 { group.addTask { try await submitCode(app, phone, wrongCode(code)).errorCode } }
+                return try await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+            #expect(codes.allSatisfy { $0 == "code_invalid" || $0 == "code_too_many_attempts" })
+            let row = try #require(try await SMSCode.query(on: app.db).filter(\.$phone == phone).first())
+            #expect(row.attempts == 5)
+            #expect(try await submitCode(app, phone, code).errorCode == "code_too_many_attempts")
+        }
+    }
+
     @Test func codesExpireAfterTenMinutes() async throws {
         try await withAVA { app in
             try await signUpWithPhone(app, phone)

@@ -12,8 +12,9 @@ struct SMSLoginPageTests {
         try await withFakeTwilio(.messages) { app, fake in
             try await signUpWithPhone(app, phone)
             let web = WebClient(app)
-            let start = try await web.get("/fr/login/sms")
+            let start = try await web.get("/fr/login/sms?phone=06%2012%2034%2056%2078")
             #expect(start.status == .ok)
+            #expect(start.body.string.contains(#"value="06 12 34 56 78""#))
             #expect(start.body.string.contains(#"name="phone""#) && start.body.string.contains(#"autocomplete="tel""#))
 
             let codePage = try await web.post("/fr/login/sms", form: ["phone": "06 12 34 56 78", "rememberMe": "true"], csrfFrom: "/fr/login/sms")

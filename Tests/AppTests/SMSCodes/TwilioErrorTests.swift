@@ -27,6 +27,8 @@ struct TwilioErrorTests {
         Case(mode: .messages, operation: .messages, twilioCode: 20003, twilioStatus: 401, status: .serviceUnavailable, code: "sms_unavailable"),
         Case(mode: .messages, operation: .messages, twilioCode: 30007, twilioStatus: 400, status: .badGateway, code: "sms_failed"),
         Case(mode: .verify, operation: .verifications, twilioCode: 20500, twilioStatus: 500, status: .serviceUnavailable, code: "sms_unavailable"),
+        // A Verify service that does not exist is the operator's mistake, not the user's code.
+        Case(mode: .verify, operation: .verifications, twilioCode: 20404, twilioStatus: 404, status: .serviceUnavailable, code: "sms_unavailable"),
     ]
 
     @Test(arguments: sendCases)

@@ -54,7 +54,8 @@ struct AuthAPIController: RouteCollection {
     /// The link in the verification email. Browsers are sent on to a page; API clients get JSON.
     @Sendable func verifyEmail(req: Request) async throws -> Response {
         let secret = (try? req.query.get(String.self, at: "token")) ?? ""
-        let wantsJSON = req.headers.accept.mediaTypes.first == .json
+        // Browsers send text/html first; `*/*` alone (curl) is not a request for JSON.
+        let wantsJSON = req.headers.accept.mediaTypes.first.map { $0.type == "application" && $0.subType == "json" } ?? false
         try await req.limitAuthAttempt(route: "verify-email", identifier: nil)
         do {
             let user = try await EmailVerification(request: req).verify(secret: secret)

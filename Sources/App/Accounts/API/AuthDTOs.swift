@@ -79,7 +79,7 @@ struct SessionTokensDTO: Content {
     init(_ tokens: SessionService.IssuedTokens) {
         accessToken = tokens.accessToken
         accessTokenExpiresAt = tokens.accessExpiresAt
-        refreshToken = tokens.refreshToken
+        refreshToken = tokens.refreshToken ?? ""
         refreshTokenExpiresAt = tokens.refreshExpiresAt
     }
 }

@@ -13,7 +13,9 @@ struct LoginService {
         let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw AppError.validation("identifier_required", field: "identifier") }
         guard !password.isEmpty else { throw AppError.validation("password_required", field: "password") }
-        let identifier = Identifier.detect(trimmed, defaultCountry: locale.defaultCountry)
+        // Nothing longer than an email address can be, or carrying control characters, names an account.
+        let plausible = trimmed.utf8.count <= 254 && !trimmed.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        let identifier = plausible ? Identifier.detect(trimmed, defaultCountry: locale.defaultCountry) : nil
         let key: String = switch identifier {
         case .email(let email)?: email
         case .phone(let phone)?: phone.e164

@@ -51,6 +51,10 @@ struct OIDCController {
         } catch let failure as OIDCFailure {
             return Self.redirect(req, to: failure, provider: provider, locale: locale)
         }
+        guard var url = URLComponents(string: discovery.authorizationEndpoint), url.host != nil else {
+            req.logger.warning("OpenID discovery has no usable authorization endpoint", metadata: ["provider": "\(provider.rawValue)"])
+            return Self.redirect(req, to: .unavailable, provider: provider, locale: locale)
+        }
         let state = Self.randomToken(), nonce = Self.randomToken(), verifier = Self.randomToken()
         let browser = Self.browserBinding(of: req) ?? Self.randomToken()
         let now = Date()
@@ -62,7 +66,6 @@ struct OIDCController {
             expiresAt: now.addingTimeInterval(OIDCFlow.lifetime)
         ).create(on: req.db)
 
-        guard var url = URLComponents(string: discovery.authorizationEndpoint) else { throw OIDCFailure.unavailable }
         url.queryItems = (url.queryItems ?? []) + [
             .init(name: "client_id", value: client.clientID),
             .init(name: "response_type", value: "code"),

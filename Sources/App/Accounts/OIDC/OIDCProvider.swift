@@ -13,6 +13,9 @@ enum OIDCProviderID: String, CaseIterable, Sendable {
     /// The client AVA is registered as; nil when the operator has not configured this provider.
     func client(_ config: AppConfig) -> AppConfig.OAuthClient? { self == .google ? config.google : config.microsoft }
 
+    /// Whether its button belongs on the sign-in page (both the client id and the secret are set).
+    func isConfigured(_ config: AppConfig) -> Bool { client(config) != nil }
+
     /// Registered once at the provider, so it carries no locale (the flow remembers the locale).
     func redirectURI(_ config: AppConfig) -> String { "\(config.publicURL)/auth/\(rawValue)/callback" }
 }

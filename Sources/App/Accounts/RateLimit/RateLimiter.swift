@@ -15,7 +15,8 @@ struct RateLimiter {
         let time = now.timeIntervalSince1970
         let since = time - Self.window
         var retryAfter = 0
-        for key in keys {
+        // Keys hold what users typed; stored as a hash they have a fixed size, whatever was sent.
+        for key in keys.map(sha256Hex) {
             try await db.insert(into: "rate_limit_hits").columns("bucket_key", "hit_at").values(SQLBind(key), SQLBind(time)).run()
             let rows = try await db.select().column("hit_at").from("rate_limit_hits")
                 .where("bucket_key", .equal, SQLBind(key)).where("hit_at", .greaterThan, SQLBind(since))

@@ -43,8 +43,9 @@ struct SMSCodeAPIController: RouteCollection {
         let body = req.body.data == nil && req.headers.contentType == nil ? VerifyPhoneRequest() : try req.decodeJSON(VerifyPhoneRequest.self)
         let phone = try SMSSignIn.parsePhone(body.phone ?? current.user.phone, country: req.appLocale.defaultCountry)
         if phone.e164 == current.user.phone, current.user.phoneVerified { throw AppError.phoneAlreadyVerified }
-        try await Self.requireFree(phone.e164, for: current.user, on: req.db)
+        // Limited before `phone_taken` can answer, so nobody can sweep numbers to learn which have accounts.
         try await req.limitAuthAttempt(route: "verify-phone", identifier: current.userID.uuidString)
+        try await Self.requireFree(phone.e164, for: current.user, on: req.db)
         try await SMSCodeService(request: req).issue(.verifyPhone, to: phone.e164, user: current.user, locale: req.appLocale)
         return try await SentResponse().encodeResponse(status: .accepted, for: req)
     }

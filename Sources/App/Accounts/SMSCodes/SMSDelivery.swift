@@ -68,7 +68,7 @@ struct SMSDelivery {
             return try await request.application.twilio(credentials)
                 .checkVerification(service: service, to: phone, code: code).isApproved
         } catch let error as TwilioError {
-            throw error.appError
+            throw error.checkAppError
         }
     }
 

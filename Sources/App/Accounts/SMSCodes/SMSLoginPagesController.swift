@@ -31,7 +31,10 @@ struct SMSLoginPagesController {
 
     @Sendable func phonePage(req: Request) async throws -> Response {
         if req.auth.has(CurrentUser.self) { return req.redirect(to: PageRenderer.path(locale, "/dashboard")) }
-        return try await render(req, extra(step: "phone", req))
+        // `?phone=` carries the number over from the login page's link.
+        var page = extra(step: "phone", req)
+        page.phone = (try? req.query.get(String.self, at: "phone")).map { String($0.prefix(32)) } ?? ""
+        return try await render(req, page)
     }
 
     @Sendable func sendCode(req: Request) async throws -> Response {

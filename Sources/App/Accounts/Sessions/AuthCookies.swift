@@ -12,8 +12,9 @@ enum AuthCookies {
             expires: tokens.rememberMe ? tokens.accessExpiresAt : nil,
             maxAge: tokens.rememberMe ? Int(SessionService.accessLifetime) : nil,
             domain: nil, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+        guard let refreshToken = tokens.refreshToken else { return }
         response.cookies[refresh] = HTTPCookies.Value(
-            string: tokens.refreshToken,
+            string: refreshToken,
             expires: tokens.rememberMe ? tokens.refreshExpiresAt : nil,
             maxAge: tokens.rememberMe ? Int(tokens.refreshExpiresAt.timeIntervalSinceNow) : nil,
             domain: nil, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)

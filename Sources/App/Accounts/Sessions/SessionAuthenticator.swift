@@ -18,9 +18,10 @@ struct SessionAuthenticator: AsyncMiddleware {
         if !request.auth.has(CurrentUser.self), request.headers.bearerAuthorization == nil, cookiesAllowed(request),
            let refresh = request.cookies[AuthCookies.refresh]?.string, !refresh.isEmpty,
            request.url.path != "/api/v1/auth/refresh", request.url.path != "/api/v1/auth/logout" {
-            if let tokens = try? await request.sessions.refresh(refresh) {
+            if let tokens = try? await request.sessions.refresh(refresh, allowGrace: true) {
                 try await authenticate(accessToken: tokens.accessToken, request: request)
-                renewed = tokens
+                // Only a session that still stands gets its cookies renewed.
+                if request.auth.has(CurrentUser.self) { renewed = tokens }
             }
         }
         let response = try await next.respond(to: request)

@@ -13,7 +13,8 @@ struct SessionService {
     struct IssuedTokens: Sendable {
         var accessToken: String
         var accessExpiresAt: Date
-        var refreshToken: String
+        /// Nil when only the access token was renewed (see `webReuseGrace`).
+        var refreshToken: String?
         var refreshExpiresAt: Date
         var sessionID: UUID
         var rememberMe: Bool
@@ -32,8 +33,14 @@ struct SessionService {
         return try await issue(session: session, userID: userID, now: now)
     }
 
+    /// How long a just-used refresh token still renews the web's access cookie: two tabs opened at once
+    /// after the access token expired both present the same refresh cookie, and that is not theft.
+    static let webReuseGrace: TimeInterval = 30
+
     /// Uses up `presented` and returns its successor; a reused token revokes its session.
-    func refresh(_ presented: String) async throws -> IssuedTokens {
+    /// `allowGrace` (the web's cookies only): a token used in the last few seconds gives a fresh access
+    /// token for the same session (the refresh token in the answer is then nil) instead of revoking.
+    func refresh(_ presented: String, allowGrace: Bool = false) async throws -> IssuedTokens {
         let now = Date()
         guard let token = try await RefreshToken.query(on: db).filter(\.$tokenHash == sha256Hex(presented)).first(),
               let session = try await AuthSession.find(token.$session.id, on: db)
@@ -49,6 +56,10 @@ struct SessionService {
             .where("used_at", .is, SQLLiteral.null)
             .returning("id")
             .all()
+        if claimed.isEmpty, allowGrace, let usedAt = try await RefreshToken.find(token.id, on: db)?.usedAt,
+           now.timeIntervalSince(usedAt) < Self.webReuseGrace {
+            return try await accessOnly(session: session, now: now)
+        }
         guard !claimed.isEmpty else {
             request.logger.warning("refresh token reused: revoking session", metadata: ["session": "\(session.id!)"])
             try await revoke(sessionID: session.id!, reason: "refresh_token_reuse")
@@ -64,6 +75,15 @@ struct SessionService {
             .filter(\.$id == sessionID).filter(\.$revokedAt == nil)
             .set(\.$revokedAt, to: Date()).set(\.$revokedReason, to: reason)
             .update()
+    }
+
+    private func accessOnly(session: AuthSession, now: Date) async throws -> IssuedTokens {
+        let expiry = now.addingTimeInterval(Self.accessLifetime)
+        let access = try await request.jwt.sign(AccessTokenPayload(
+            sub: .init(value: session.$user.id.uuidString), sid: session.id!.uuidString,
+            exp: .init(value: expiry), iat: .init(value: now), typ: "access"))
+        return IssuedTokens(accessToken: access, accessExpiresAt: expiry, refreshToken: nil,
+                            refreshExpiresAt: session.expiresAt, sessionID: session.id!, rememberMe: session.rememberMe)
     }
 
     private func issue(session: AuthSession, userID: UUID, now: Date) async throws -> IssuedTokens {

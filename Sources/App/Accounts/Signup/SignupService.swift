@@ -30,7 +30,8 @@ struct SignupService {
     /// Every problem with the input, by field, so a form can show them all at once.
     static func validate(_ input: Input) -> Result<Valid, FieldErrors> {
         var errors = FieldErrors()
-        let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = String(String.UnicodeScalarView(input.name.unicodeScalars.filter { $0.properties.generalCategory != .control }))
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         if name.isEmpty || name.count > 120 { errors.add(.validation("name_required", field: "name")) }
         let email = EmailAddress.normalize(input.email)
         if email == nil { errors.add(.validation("invalid_email", field: "email")) }

@@ -15,7 +15,7 @@ struct TwoFactorPagesController {
     }
 
     struct ChallengeExtra: Encodable { var formError: String? }
-    struct SetupExtra: Encodable { var secret: String; var otpauthURL: String; var formError: String? }
+    struct SetupExtra: Encodable { var secret: String; var otpauthURL: String; var qrSVG: String?; var formError: String? }
     struct CodesExtra: Encodable { var recoveryCodes: [String] }
     struct CodeForm: Content { var code: String?; var password: String? }
 
@@ -81,7 +81,10 @@ struct TwoFactorPagesController {
     }
 
     private func renderSetup(_ req: Request, secret: TOTPSecret, user: User, error: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
-        try await PageRenderer.render(req, "app/security-2fa-setup", page: "settings", titleKey: "title_security", status: status,
-            extra: SetupExtra(secret: secret.grouped, otpauthURL: secret.otpauthURL(account: user.email), formError: error))
+        let otpauthURL = secret.otpauthURL(account: user.email)
+        // QRCode throws only past 2 331 bytes; without it the page still offers the link and the key.
+        let qrSVG = try? QRCode(otpauthURL).svg(title: req.t("security_2fa_qr_title"))
+        return try await PageRenderer.render(req, "app/security-2fa-setup", page: "settings", titleKey: "title_security", status: status,
+            extra: SetupExtra(secret: secret.grouped, otpauthURL: otpauthURL, qrSVG: qrSVG, formError: error))
     }
 }

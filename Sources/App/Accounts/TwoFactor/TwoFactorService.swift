@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// Turning the second factor on and off, and checking its codes.
@@ -68,12 +69,12 @@ struct TwoFactorService {
         if let step = secret.matchingStep(for: code) {
             guard step > (user.totpLastStep ?? .min) else { return false }  // a replayed code
             // Claim the step atomically: two requests with the same code cannot both pass.
-            let updated = try await User.query(on: db).filter(\.$id == user.id!)
-                .group(.or) { $0.filter(\.$totpLastStep == nil).filter(\.$totpLastStep < step) }
-                .set(\.$totpLastStep, to: step).update()
-            _ = updated
-            let fresh = try await User.find(user.id!, on: db)
-            guard fresh?.totpLastStep == step else { return false }
+            let claimed = try await (db as! any SQLDatabase).update(User.schema)
+                .set("totp_last_step", to: SQLBind(step))
+                .where("id", .equal, SQLBind(user.id!))
+                .where(group: { $0.where("totp_last_step", .is, SQLLiteral.null).orWhere("totp_last_step", .lessThan, SQLBind(step)) })
+                .returning("id").all()
+            guard !claimed.isEmpty else { return false }
             user.totpLastStep = step
             return true
         }

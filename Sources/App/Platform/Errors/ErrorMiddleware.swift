@@ -1,4 +1,5 @@
 import AVACore
+import FluentPostgresDriver
 import Vapor
 
 /// Turns every error into an answer the user understands, in their language, with the right status:
@@ -39,6 +40,9 @@ struct AppErrorMiddleware: AsyncMiddleware {
             return appError
         case is DecodingError:
             return .invalidJSON
+        case let psql as PSQLError where psql.serverInfo?[.sqlState]?.hasPrefix("22") == true:
+            // PostgreSQL's "data exception" class: input it cannot store (a NUL byte, an out-of-range value).
+            return AppError(status: .badRequest, code: "bad_request", messageKey: "error_bad_request")
         case let abort as any AbortError:
             switch abort.status {
             case .notFound: return .notFound

@@ -13,8 +13,9 @@ struct CSRFMiddleware: AsyncMiddleware {
     let secureCookies: Bool
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let existing = request.cookies[Self.cookieName]?.string
-        let token = existing.flatMap { $0.count == 43 ? $0 : nil } ?? Self.makeToken()
+        // Only a token AVA could have issued counts (43 URL-safe characters); anything else is replaced.
+        let existing = request.cookies[Self.cookieName].flatMap { Self.isWellFormed($0.string) }
+        let token = existing ?? Self.makeToken()
         request.storage[CSRFTokenKey.self] = token
 
         if request.method == .POST || request.method == .PUT || request.method == .PATCH || request.method == .DELETE,
@@ -35,6 +36,10 @@ struct CSRFMiddleware: AsyncMiddleware {
                 isSecure: secureCookies, isHTTPOnly: true, sameSite: .lax)
         }
         return response
+    }
+
+    static func isWellFormed(_ value: String) -> String? {
+        value.count == 43 && value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) ? value : nil
     }
 
     static func makeToken() -> String {

@@ -64,19 +64,19 @@ struct TwilioClient: Sendable {
         } catch {
             // Connection errors name the host at most, never the request's headers.
             let failure = TwilioError(kind: .transport(String(String(describing: error).prefix(200))), httpStatus: 0)
-            failure.log(logger, operation: operation)
+            failure.log(logger, operation: operation, account: credentials.accountSID)
             throw failure
         }
         guard (200..<300).contains(response.status.code) else {
             let failure = TwilioError.from(status: response.status, body: response.body)
-            failure.log(logger, operation: operation)
+            failure.log(logger, operation: operation, account: credentials.accountSID)
             throw failure
         }
         do {
             return try JSONDecoder().decode(Answer.self, from: response.body ?? ByteBuffer())
         } catch {
             let failure = TwilioError(kind: .transport("unreadable answer"), httpStatus: Int(response.status.code))
-            failure.log(logger, operation: operation)
+            failure.log(logger, operation: operation, account: credentials.accountSID)
             throw failure
         }
     }

@@ -48,7 +48,8 @@ struct TwilioError: Error, Sendable, CustomStringConvertible {
 
 extension TwilioError {
     /// The error shown to the person who asked for the SMS, in their language. Operator problems
-    /// (bad credentials, Twilio down) say "temporarily unavailable" and are logged by `logIfOperatorFault`.
+    /// (bad credentials, Twilio down, a Verify service that does not exist) say "temporarily unavailable";
+    /// `log` has already told the operator.
     var appError: AppError {
         switch code {
         case Self.invalidParameter?, Self.invalidToNumber?:
@@ -57,9 +58,7 @@ extension TwilioError {
             return .smsSendLimit
         case Self.maxCheckAttempts?:
             return .codeTooManyAttempts
-        case Self.notFound?:
-            return .codeInvalid
-        case Self.authenticationFailed?:
+        case Self.authenticationFailed?, Self.notFound?:
             return .smsUnavailable
         default:
             if case .transport = kind { return .smsUnavailable }
@@ -67,13 +66,20 @@ extension TwilioError {
         }
     }
 
-    /// Bad credentials or an unreachable Twilio are the operator's to fix: say so loudly in the log.
-    /// Errors about the recipient's number are the user's, and only noted.
-    func log(_ logger: Logger, operation: String) {
-        let metadata: Logger.Metadata = ["operation": "\(operation)", "twilio": "\(self)"]
+    /// For a code check, 20404 means Verify has nothing pending for the number: the code expired or was used.
+    var checkAppError: AppError { code == Self.notFound ? .codeInvalid : appError }
+
+    /// Faults the operator must fix (credentials, configuration, Twilio down) are errors in the log;
+    /// refusals caused by the user's number or pace are only noted.
+    func log(_ logger: Logger, operation: String, account: String) {
+        var metadata: Logger.Metadata = ["operation": "\(operation)", "account": "\(account)", "twilio": "\(self)"]
+        let expiredCheck = code == Self.notFound && operation == "verification_check.create"
         switch appError.code {
-        case AppError.smsUnavailable.code, AppError.smsFailed.code: logger.error("Twilio request failed", metadata: metadata)
-        default: logger.notice("Twilio refused the request", metadata: metadata)
+        case AppError.smsUnavailable.code where !expiredCheck, AppError.smsFailed.code:
+            if code == Self.authenticationFailed { metadata["hint"] = "the account SID or auth token is wrong" }
+            logger.error("Twilio request failed", metadata: metadata)
+        default:
+            logger.notice("Twilio refused the request", metadata: metadata)
         }
     }
 }
