@@ -10,6 +10,7 @@ locale and device.
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import re
@@ -23,10 +24,11 @@ from typing import Iterator
 
 import pyotp
 import pytest
+import zxingcpp
 from playwright.sync_api import Browser, Page, expect
 
 from conftest import SCREENSHOTS, Server
-from test_journey import LOCALES, NAMES, PASSWORD, Journey, log_in, open_journey
+from test_journey import NAMES, PASSWORD, Journey, log_in, open_journey
 
 NEW_PASSWORD = "staple-battery-horse-77"
 SIGNED_IN_PATH = r"/{locale}/(dashboard|onboarding)(/[^?#]*)?"
@@ -108,24 +110,29 @@ def api_signup(server: Server, locale: str, email: str, phone: str | None = None
 
 # --- the development outbox ------------------------------------------------------------------------------------
 
-def outbox_ids(j: Journey, recipient: str) -> list[str]:
-    """The ids of the outbox's messages to this recipient, newest first (the outbox lists newest first)."""
-    html = j.context.request.get(j.url("/dev/outbox")).text()
+def message_ids(outbox_html: str, recipient: str) -> list[str]:
+    """The ids of the messages to this recipient on /dev/outbox, newest first (the outbox lists newest first)."""
     ids = []
-    for item in re.split(r"<li\b", html)[1:]:
+    for item in re.split(r"<li\b", outbox_html)[1:]:
         match = re.search(r'href="/dev/outbox/([0-9A-Fa-f-]{36})"', item)
         if match and recipient in item:
             ids.append(match.group(1))
     return ids
 
 
+def outbox_ids(j: Journey, recipient: str) -> list[str]:
+    """What the outbox holds for this recipient now, read without touching the page."""
+    return message_ids(j.context.request.get(j.url("/dev/outbox")).text(), recipient)
+
+
 def open_new_message(j: Journey, recipient: str, known: list[str], page: Page | None = None) -> str:
-    """On /dev/outbox, waits for a message to this recipient that was not there before and opens the newest."""
+    """On /dev/outbox, waits for a message to this recipient that was not there before (mail and texts leave
+    in the background) and opens the newest such message."""
     page = page or j.page
     deadline = time.monotonic() + OUTBOX_WAIT
     while True:
         page.goto(j.url("/dev/outbox"))
-        fresh = [i for i in outbox_ids(j, recipient) if i not in known]
+        fresh = [i for i in message_ids(page.content(), recipient) if i not in known]
         if fresh:
             break
         if time.monotonic() > deadline:
@@ -140,7 +147,7 @@ def open_new_message(j: Journey, recipient: str, known: list[str], page: Page | 
 
 
 def message_link(page: Page, path_part: str) -> str:
-    """The a.outbox-link of the open message whose address contains path_part (marked for clicking)."""
+    """The address of the open message's first a.outbox-link that contains path_part."""
     links = page.locator("a.outbox-link")
     hrefs = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
     matching = [n for n, href in enumerate(hrefs) if path_part in href]
@@ -149,6 +156,7 @@ def message_link(page: Page, path_part: str) -> str:
 
 
 def click_message_link(j: SigninJourney, path_part: str) -> str:
+    """Clicks the open message's link to path_part (as a mail app would open it) and returns its address."""
     href = message_link(j.page, path_part)
     server = j.server.base_url
     assert href.startswith(server + "/"), f"the link {href!r} does not start with AVA_PUBLIC_URL {server}"
@@ -282,6 +290,36 @@ def test_sms_code(browser: Browser, server: Server, device_name: str, locale: st
         j.assert_no_problems()
 
 
+# Grey levels of an image given as PNG, read back through a blank page's canvas (no image library needed).
+PNG_TO_GREY = """async (b64) => {
+    const img = new Image();
+    img.src = 'data:image/png;base64,' + b64;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.width; canvas.height = img.height;
+    const g = canvas.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const rgba = g.getImageData(0, 0, img.width, img.height).data;
+    let grey = '';
+    for (let i = 0; i < rgba.length; i += 4) {
+        grey += String.fromCharCode((rgba[i] * 299 + rgba[i + 1] * 587 + rgba[i + 2] * 114) / 1000 | 0);
+    }
+    return {width: img.width, height: img.height, grey: btoa(grey)};
+}"""
+
+
+def scan_qr(j: SigninJourney, qr) -> list[str]:
+    """What a camera would read from the QR code as the browser drew it."""
+    png = base64.b64encode(qr.screenshot()).decode()
+    blank = j.context.new_page()
+    try:
+        image = blank.evaluate(PNG_TO_GREY, png)
+    finally:
+        blank.close()
+    pixels = memoryview(base64.b64decode(image["grey"])).cast("B", (image["height"], image["width"]))
+    return [code.text for code in zxingcpp.read_barcodes(pixels)]
+
+
 def current_codes(totp: pyotp.TOTP) -> set[str]:
     now = time.time()
     return {totp.at(now + drift) for drift in (-60, -30, 0, 30, 60)}
@@ -296,6 +334,7 @@ def two_step_page(j: SigninJourney, what: str) -> None:
     field = j.form("/login/2fa").locator('[name="code"]')
     expect(field).to_be_visible()
     assert field.get_attribute("autocomplete") == "one-time-code", "the 2FA code field lacks autocomplete=one-time-code"
+    assert field.get_attribute("inputmode") == "numeric", "the 2FA code field lacks inputmode=numeric"
     assert not j.signed_in(), f"{what}: signed in before the second step"
 
 
@@ -331,6 +370,10 @@ def test_two_step_verification(browser: Browser, server: Server, device_name: st
         assert link.netloc == "totp", f"the otpauth link is not for TOTP: {link.geturl()}"
         assert query.get("secret", [""])[0].upper() == secret, f"the otpauth secret differs from the text: {link.geturl()}"
         assert email in urllib.parse.unquote(link.path), f"the otpauth link does not name the account: {link.geturl()}"
+        qr = page.locator(".qr svg, .qr img, .qr canvas").filter(visible=True)
+        if qr.count():  # a QR code is optional; when drawn, it must scan to the same link
+            scanned = scan_qr(j, qr.first)
+            assert scanned == [link.geturl()], f"the QR code scans as {scanned}, not the otpauth link {link.geturl()}"
         j.shot("2fa-setup")
         totp = pyotp.TOTP(secret)
 

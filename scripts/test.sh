@@ -81,7 +81,7 @@ python3_install() {
 }
 
 venv=$root/.venv-e2e
-venv_ready() { [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import playwright, pytest, aiosmtpd, pyotp' >/dev/null 2>&1; }
+venv_ready() { [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import playwright, pytest, aiosmtpd, pyotp, zxingcpp' >/dev/null 2>&1; }
 
 step "Checking tools (installing only what is missing)"
 missing=()

@@ -1,6 +1,6 @@
 // AVA front-end entry point (ES module, loaded on every page; deferred by default).
 import { initForms } from "./forms.js";
-import { initLogin } from "./login.js";
+import { initLogin, initSocialRemember } from "./login.js";
 import { initCopy } from "./copy.js";
 
 document.documentElement.classList.add("js");
@@ -45,4 +45,5 @@ initFlash();
 initMenus();
 initForms();
 initLogin();
+initSocialRemember();
 initCopy();

@@ -71,3 +71,18 @@ function enhanceLogin(form) {
 export function initLogin(root = document) {
   for (const form of root.querySelectorAll("form[data-login]")) enhanceLogin(form);
 }
+
+// "Remember me" also applies to Google and Microsoft: their links carry it when the box is ticked.
+// (Without JavaScript the links work too, as a browser-session sign-in.)
+export function initSocialRemember(root = document) {
+  const box = root.querySelector("#login-remember");
+  if (!box) return;
+  for (const link of root.querySelectorAll("a.btn-social")) {
+    link.addEventListener("click", () => {
+      const url = new URL(link.href, window.location.href);
+      if (box.checked) url.searchParams.set("rememberMe", "true");
+      else url.searchParams.delete("rememberMe");
+      link.href = url.pathname + url.search;
+    });
+  }
+}

@@ -103,6 +103,11 @@ public struct QRCode: Sendable {
         return modules[y * size + x]
     }
 
+    /// The symbol's mask penalty score (ISO/IEC 18004 7.8.3), the one the mask was chosen by.
+    var penaltyScore: Int {
+        QRMatrix(version: version, modules: modules).penaltyScore()
+    }
+
     /// How many bytes a byte mode segment can hold in `version` at `errorCorrection`.
     public static func byteCapacity(version: Int, errorCorrection: ErrorCorrection) -> Int {
         let bits = dataCodewordCount(version: version, errorCorrection: errorCorrection) * 8

@@ -17,6 +17,13 @@ struct QRMatrix {
         self.isFunction = Array(repeating: false, count: size * size)
     }
 
+    /// A finished symbol's modules, to score it.
+    init(version: Int, modules: [Bool]) {
+        self.init(version: version)
+        precondition(modules.count == size * size)
+        self.modules = modules
+    }
+
     subscript(x: Int, y: Int) -> Bool {
         modules[y * size + x]
     }

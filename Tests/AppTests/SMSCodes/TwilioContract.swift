@@ -23,12 +23,13 @@ struct TwilioContract: Sendable {
     /// By method ("GET", "POST"), every operation of both documents.
     let operations: [String: [Operation]]
 
-    /// `AVA_CONTRACTS_DIR`, else `shared/contracts` beside the repository (where the project keeps them).
+    /// `AVA_CONTRACTS_DIR`, else the copies kept in Tests/Contracts (taken unchanged from Twilio's
+    /// published documents, so a fresh clone tests against them with nothing beside it).
     static let directory: String = {
         if let dir = ProcessInfo.processInfo.environment["AVA_CONTRACTS_DIR"] { return dir }
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        return repo.deletingLastPathComponent().appendingPathComponent("shared/contracts").path
+        let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return tests.appendingPathComponent("Contracts").path
     }()
 
     static let shared: TwilioContract = {

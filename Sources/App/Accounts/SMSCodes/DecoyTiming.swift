@@ -30,6 +30,9 @@ actor DecoyTiming {
         try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
     }
 
+    /// The moving average of `operation`, in seconds, once a real call has been timed.
+    func average(_ operation: String) -> Double? { averages[operation] }
+
     private func record(_ operation: String, _ seconds: Double) {
         averages[operation] = averages[operation].map { $0 * 0.8 + seconds * 0.2 } ?? seconds
     }

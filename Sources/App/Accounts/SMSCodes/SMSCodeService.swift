@@ -87,7 +87,8 @@ struct SMSCodeService {
             throw AppError.codeInvalid
         }
         // Count the try first: only `maxAttempts` tries ever reach the comparison, however many run at once.
-        let counted = try await sql.update(SMSCode.schema).set(SQLIdentifier("attempts"), to: SQLBinaryExpression(SQLIdentifier("attempts"), .add, SQLLiteral.numeric("1")))
+        let plusOne = SQLBinaryExpression(SQLIdentifier("attempts"), .add, SQLLiteral.numeric("1"))
+        let counted = try await sql.update(SMSCode.schema).set(SQLIdentifier("attempts"), to: plusOne)
             .where("id", .equal, SQLBind(row.id!)).where("attempts", .lessThan, SQLBind(Self.maxAttempts))
             .where("consumed_at", .is, SQLLiteral.null).returning("attempts").all()
         guard let attempts = try counted.first?.decode(column: "attempts", as: Int.self) else {
@@ -98,7 +99,8 @@ struct SMSCodeService {
         if row.codeHash == nil {
             matches = try await checkWithVerify(code, row: row)
         } else {
-            if row.isDecoy, !delivery.route.isLocal { await DecoyTiming.shared.imitate("check") }
+            // With Verify a real code is checked by a call to Twilio; a decoy must take as long.
+            if row.isDecoy, code != nil, delivery.route.verifyOwnsCode { await DecoyTiming.shared.imitate("check") }
             matches = code.map { hasher.matches($0, row: row) } ?? false
         }
         guard matches else {

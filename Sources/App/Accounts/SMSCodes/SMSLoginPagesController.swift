@@ -20,7 +20,11 @@ struct SMSLoginPagesController {
         /// "phone" (type the number) or "code" (type the code).
         var step: String
         var phone = ""
-        var phoneE164 = ""
+        var phoneE164 = "" {
+            // A number has no letter to set its direction: the mark keeps "+972…" reading left to right in Hebrew.
+            didSet { phoneShown = "\u{200E}" + phoneE164 }
+        }
+        var phoneShown = ""
         var rememberMe = false
         var errors: [String: String]?
         var formError: String?
