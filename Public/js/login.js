@@ -31,6 +31,10 @@ function enhanceLogin(form) {
 
   const update = () => {
     const kind = detectIdentifier(input.value);
+    // The right keyboard on phones: digits once a number is being typed, letters and @ otherwise.
+    const wantsDigits = /^[+(\d]/.test(input.value.trim()) && !/[a-z@]/i.test(input.value);
+    const mode = wantsDigits ? "tel" : "email";
+    if (input.inputMode !== mode) input.inputMode = mode;
     const fitting = kind ? METHODS_FOR[kind] : null;
     for (const el of methods) el.hidden = fitting !== null && !fitting.includes(el.dataset.method);
     // a group of options (with its "or" separator) goes away when none of its options is left

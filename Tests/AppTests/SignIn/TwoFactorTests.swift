@@ -125,7 +125,7 @@ struct TwoFactorTests {
             let secret = try TOTPSecret.open(user.totpSecretEncrypted!, with: TOTPSecret.sealingKey(app.appConfig.secretKey))
             #expect(setup.body.string.contains(secret.grouped))
             let wrong = try await web.post("/en/settings/security/2fa/enable", form: ["code": "999999"], csrfFrom: "/en/settings")
-            #expect(wrong.status == .unauthorized)
+            #expect(wrong.status == .unprocessableEntity)
             let enabled = try await web.post("/en/settings/security/2fa/enable", form: ["code": Self.code(secret.base32)], csrfFrom: "/en/settings")
             #expect(enabled.status == .ok)
             #expect(enabled.body.string.components(separatedBy: "<code").count - 1 >= 10)

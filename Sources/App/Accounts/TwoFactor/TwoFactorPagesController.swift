@@ -62,7 +62,7 @@ struct TwoFactorPagesController {
             let codes = try await service.enable(current.user, code: form.code ?? "")
             return try await PageRenderer.render(req, "app/security-recovery-codes", page: "settings", titleKey: "title_security",
                                                  extra: CodesExtra(recoveryCodes: codes))
-        } catch let error as AppError where error.code == AppError.totpCodeInvalid.code || error.code == "rate_limited" {
+        } catch let error as AppError where error.code == "code_invalid" || error.code == "rate_limited" {
             return try await renderSetup(req, secret: try service.pendingSecret(current.user), user: current.user,
                                          error: req.t(error.messageKey, error.messageArguments), status: error.status)
         }

@@ -32,7 +32,10 @@ struct TwoFactorService {
     func enable(_ user: User, code: String) async throws -> [String] {
         guard !user.twoFAEnabled else { throw AppError.twoFactorAlreadyEnabled }
         let secret = try pendingSecret(user)
-        guard let step = secret.matchingStep(for: code) else { throw AppError.totpCodeInvalid }
+        // The user is signed in: a wrong first code is a form error (422), not a failed sign-in.
+        guard let step = secret.matchingStep(for: code) else {
+            throw AppError(status: .unprocessableEntity, code: "code_invalid", messageKey: "error_totp_code_invalid", field: "code")
+        }
         let codes = (0..<Self.recoveryCodeCount).map { _ in Self.newRecoveryCode() }
         try await db.transaction { db in
             user.twoFAEnabled = true
