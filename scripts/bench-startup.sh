@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
-swift build -c release --product ava --scratch-path .build-release >/dev/null
+swift build -c release --product ava --scratch-path .build-release >/dev/null 2>&1
 bin=.build-release/release/ava
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

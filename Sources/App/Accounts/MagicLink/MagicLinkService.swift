@@ -41,11 +41,7 @@ struct MagicLinkService {
         else { return .invalid(email: nil) }
         let user = try await User.find(token.$user.id, on: request.db)
         guard let user, token.usedAt == nil, token.expiresAt > Date() else { return .invalid(email: user?.email) }
-        let claimed = try await (request.db as! any SQLDatabase).update(OneTimeToken.schema)
-            .set("used_at", to: SQLBind(Date()))
-            .where("id", .equal, SQLBind(token.id!)).where("used_at", .is, SQLLiteral.null)
-            .returning("id").all()
-        guard !claimed.isEmpty else { return .invalid(email: user.email) }
+        guard try await request.db.claimOnce(OneTimeToken.schema, id: token.id!) else { return .invalid(email: user.email) }
         // Opening the link proves the address, like the verification link does.
         if user.emailVerifiedAt == nil {
             user.emailVerifiedAt = Date()

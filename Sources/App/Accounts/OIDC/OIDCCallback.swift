@@ -57,11 +57,7 @@ struct OIDCCallback {
             request.logger.warning("OpenID callback from a browser that did not start the flow")
             throw OIDCFailure.expired
         }
-        let claimed = try await (request.db as! any SQLDatabase).update(OIDCFlow.schema)
-            .set("used_at", to: SQLBind(now))
-            .where("id", .equal, SQLBind(flow.id!)).where("used_at", .is, SQLLiteral.null)
-            .returning("id").all()
-        guard !claimed.isEmpty else { throw OIDCFailure.expired }
+        guard try await request.db.claimOnce(OIDCFlow.schema, id: flow.id!, at: now) else { throw OIDCFailure.expired }
         return flow
     }
 

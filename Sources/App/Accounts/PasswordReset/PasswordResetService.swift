@@ -50,11 +50,7 @@ struct PasswordResetService {
         }
         let hash = try await request.password.async.hash(newPassword)
         try await request.db.transaction { db in
-            let claimed = try await (db as! any SQLDatabase).update(OneTimeToken.schema)
-                .set("used_at", to: SQLBind(Date()))
-                .where("id", .equal, SQLBind(token.id!)).where("used_at", .is, SQLLiteral.null)
-                .returning("id").all()
-            guard !claimed.isEmpty else { throw AppError.linkInvalid }
+            guard try await db.claimOnce(OneTimeToken.schema, id: token.id!) else { throw AppError.linkInvalid }
             user.passwordHash = hash
             // The link reached the inbox: the address is proven.
             if user.emailVerifiedAt == nil { user.emailVerifiedAt = Date() }

@@ -49,18 +49,12 @@ struct SessionService {
         guard session.isActive(at: now), token.expiresAt > now else { throw AppError.refreshInvalid }
 
         // Claim the token atomically, so two concurrent refreshes cannot both succeed.
-        let sql = db as! any SQLDatabase
-        let claimed = try await sql.update(RefreshToken.schema)
-            .set("used_at", to: SQLBind(now))
-            .where("id", .equal, SQLBind(token.id!))
-            .where("used_at", .is, SQLLiteral.null)
-            .returning("id")
-            .all()
-        if claimed.isEmpty, allowGrace, let usedAt = try await RefreshToken.find(token.id, on: db)?.usedAt,
+        let claimed = try await db.claimOnce(RefreshToken.schema, id: token.id!, at: now)
+        if !claimed, allowGrace, let usedAt = try await RefreshToken.find(token.id, on: db)?.usedAt,
            now.timeIntervalSince(usedAt) < Self.webReuseGrace {
             return try await accessOnly(session: session, now: now)
         }
-        guard !claimed.isEmpty else {
+        guard claimed else {
             request.logger.warning("refresh token reused: revoking session", metadata: ["session": "\(session.id!)"])
             try await revoke(sessionID: session.id!, reason: "refresh_token_reuse")
             throw AppError.refreshInvalid

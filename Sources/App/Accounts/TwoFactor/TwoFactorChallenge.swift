@@ -40,11 +40,7 @@ struct TwoFactorChallenge {
             try await token.save(on: request.db)
             throw token.attempts >= Self.maxAttempts ? AppError.challengeExpired : AppError.totpCodeInvalid
         }
-        let claimed = try await (request.db as! any SQLDatabase).update(OneTimeToken.schema)
-            .set("used_at", to: SQLBind(Date()))
-            .where("id", .equal, SQLBind(token.id!)).where("used_at", .is, SQLLiteral.null)
-            .returning("id").all()
-        guard !claimed.isEmpty else { throw AppError.challengeExpired }
+        guard try await request.db.claimOnce(OneTimeToken.schema, id: token.id!) else { throw AppError.challengeExpired }
         return (user, payload)
     }
 

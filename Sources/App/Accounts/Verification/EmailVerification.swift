@@ -35,11 +35,7 @@ struct EmailVerification {
               token.expiresAt > now
         else { throw AppError.tokenInvalid }
         // Claim it atomically: a link opened twice at once verifies once.
-        let claimed = try await (request.db as! any SQLDatabase).update(OneTimeToken.schema)
-            .set("used_at", to: SQLBind(now))
-            .where("id", .equal, SQLBind(token.id!)).where("used_at", .is, SQLLiteral.null)
-            .returning("id").all()
-        guard !claimed.isEmpty, let user = try await User.find(token.$user.id, on: request.db) else {
+        guard try await request.db.claimOnce(OneTimeToken.schema, id: token.id!, at: now), let user = try await User.find(token.$user.id, on: request.db) else {
             throw AppError.tokenInvalid
         }
         if user.emailVerifiedAt == nil {
