@@ -96,6 +96,9 @@ if wants swift || wants postgres; then
     # The QR code tests compare with segno's matrices and read the codes back with ZXing.
     python3_install segno segno python3-segno
     python3_install zxingcpp zxing-cpp python3-zxing-cpp
+    # Fernet interoperability and the Vapi contract's JSON-schema validation.
+    python3_install cryptography cryptography python3-cryptography
+    python3_install openapi_schema_validator openapi-schema-validator python3-openapi-schema-validator
 fi
 if wants e2e && ! venv_ready; then
     echo "setting up $venv"

@@ -32,6 +32,8 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
     app.passwords.use(.bcrypt(cost: 12))
     let jwtKey = HMACKey(from: Data(SHA256.hash(data: Data("ava-access-token:\(config.secretKey)".utf8))))
     await app.jwt.keys.add(hmac: jwtKey, digestAlgorithm: .sha256)
+    app.useKeyring(try Keyring.configured(for: config))
+    app.asyncCommands.use(RotateKeysCommand(), as: "rotate-keys")
 
     let translations = try Translations.load(from: app.directory.resourcesDirectory + "Locales")
     app.translations = translations
