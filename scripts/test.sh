@@ -99,6 +99,8 @@ if wants swift || wants postgres; then
     # Fernet interoperability and the Vapi contract's JSON-schema validation.
     python3_install cryptography cryptography python3-cryptography
     python3_install openapi_schema_validator openapi-schema-validator python3-openapi-schema-validator
+    # The calendar feed test parses AVA's ICS with the icalendar package.
+    python3_install icalendar icalendar python3-icalendar
 fi
 if wants e2e && ! venv_ready; then
     echo "setting up $venv"

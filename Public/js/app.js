@@ -41,8 +41,18 @@ function initMenus(root = document) {
   });
 }
 
+// Buttons with data-confirm ask before a destructive form is sent (without JS the form is sent as is).
+function initConfirm(root = document) {
+  for (const button of root.querySelectorAll("button[data-confirm]")) {
+    button.addEventListener("click", (event) => {
+      if (!window.confirm(button.dataset.confirm)) event.preventDefault();
+    });
+  }
+}
+
 initFlash();
 initMenus();
+initConfirm();
 initForms();
 initLogin();
 initSocialRemember();

@@ -50,6 +50,11 @@ function validate(form, field) {
     }
   }
 
+  // data-pattern: the same rule the server applies (an area code, a Twilio SID).
+  if (data.pattern && !new RegExp(data.pattern).test(value)) {
+    return data.msgInvalid || "";
+  }
+
   if (data.minLength && field.value.length < Number(data.minLength)) {
     return data.msgTooShort || "";
   }

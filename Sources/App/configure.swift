@@ -55,6 +55,7 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
     app.middleware.use(SecurityHeadersMiddleware(sendHSTS: config.usesHTTPS))
     app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
 
+    configureJobs(app)
     try routes(app)
 
     // Warm the hash that unknown accounts are checked against (see LoginService), without delaying start-up.

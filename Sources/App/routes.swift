@@ -11,6 +11,9 @@ func routes(_ app: Application) throws {
     try api.register(collection: TwoFactorAPIController())
     try api.register(collection: SMSCodeAPIController())
     try api.register(collection: OpenAPIController())
+    try api.register(collection: PhoneNumberAPIController())
+    try api.register(collection: AssistantAPIController())
+    try api.register(collection: CalendarFeedAPIController())
 
     // Pages: cookies, CSRF-protected forms, localized under /{locale}.
     let web = app.grouped(CSRFMiddleware(secureCookies: app.appConfig.usesHTTPS), SessionAuthenticator())
@@ -25,9 +28,12 @@ func routes(_ app: Application) throws {
         SMSLoginPagesController(locale: locale).register(on: localized)
         OIDCController(locale: locale).register(on: localized)
         ShellController().register(on: localized)
+        PhoneNumberPagesController(locale: locale).register(on: localized)
     }
 
     OIDCController.registerCallbacks(on: web)
+    // Calendar apps fetch the private feed with no cookie and no CSRF token: the address is the key.
+    CalendarFeedController.register(on: app)
 
     if !app.appConfig.isProduction && app.appConfig.smtpURL == nil {
         try web.register(collection: OutboxController())

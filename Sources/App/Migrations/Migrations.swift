@@ -19,15 +19,25 @@ enum AppMigrations {
         M013_SignInSecurity(),
         M014_CreateSMSCodes(),
         M015_CreateOIDC(),
+        M016_TelephonySetup(),
+        M017_CreateBooking(),
+        M018_CreateJobs(),
     ]
 }
 
 extension Database {
     /// Fluent's schema builder has no index statement; SQLKit's works on both SQLite and PostgreSQL.
-    func createIndex(on table: String, _ columns: String..., name: String) async throws {
+    func createIndex(on table: String, _ columns: String..., name: String, unique: Bool = false) async throws {
         guard let sql = self as? any SQLDatabase else { return }
         var builder = sql.create(index: name).on(table)
+        if unique { builder = builder.unique() }
         for column in columns { builder = builder.column(column) }
         try await builder.run()
+    }
+
+    /// Drops an index made by `createIndex` (before dropping its column: SQLite refuses otherwise).
+    func dropIndex(_ name: String, on table: String) async throws {
+        guard let sql = self as? any SQLDatabase else { return }
+        try await sql.drop(index: name).run()
     }
 }

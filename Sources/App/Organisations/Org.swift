@@ -12,6 +12,9 @@ final class Org: Model, @unchecked Sendable {
     /// IANA zone, such as Europe/Paris.
     @Field(key: "timezone") var timezone: String
     @Field(key: "locale") var locale: String
+    /// The secret in the path of this organisation's Vapi webhook (`/api/v1/webhooks/vapi/{token}`): Vapi does
+    /// not always send a credential, so the address itself must be unguessable. Made when first needed.
+    @OptionalField(key: "webhook_token") var webhookToken: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 

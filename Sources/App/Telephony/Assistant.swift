@@ -16,6 +16,9 @@ final class Assistant: Model, @unchecked Sendable {
     /// JSON object of behaviour switches (booking enabled, urgency detection...), kept as text for both databases.
     @Field(key: "rules") var rulesJSON: String
     @OptionalField(key: "vapi_assistant_id") var vapiAssistantID: String?
+    /// Last time the profile reached Vapi, and why the last attempt failed (nil when it did not).
+    @OptionalField(key: "synced_at") var syncedAt: Date?
+    @OptionalField(key: "sync_error") var syncError: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 

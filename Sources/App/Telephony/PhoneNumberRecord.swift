@@ -23,6 +23,10 @@ final class PhoneNumberRecord: Model, @unchecked Sendable {
     @Field(key: "routing") var routingJSON: String
     @Field(key: "business_hours") var businessHoursJSON: String
     @Field(key: "voicemail") var voicemailJSON: String
+    /// The owner's label ("Cabinet", "Salon rue de Rivoli").
+    @OptionalField(key: "name") var name: String?
+    /// When AVA last asked Vapi about a number still `activating`.
+    @OptionalField(key: "status_checked_at") var statusCheckedAt: Date?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 

@@ -25,7 +25,10 @@ struct OpenAPITests {
             }
             // And nothing described that does not exist.
             let registered = Set(routes.map { route in
-                "/" + route.path.map(\.description).joined(separator: "/")
+                "/" + route.path.map { component -> String in
+                    if case .parameter(let name) = component { return "{\(name)}" }
+                    return component.description
+                }.joined(separator: "/")
             })
             for path in paths.keys { #expect(registered.contains(path), "\(path) is described but not registered") }
         }

@@ -13,13 +13,25 @@ final class FakeTwilio: Sendable {
     static let serviceSID = "VA" + String(repeating: "fedcba9876543210", count: 2)
     static let fromNumber = "+14155550100"
 
-    enum Operation: String, Sendable { case messages, verifications, verificationCheck, account, other }
+    enum Operation: String, Sendable { case messages, verifications, verificationCheck, account, incomingNumbers, other }
+
+    /// A Twilio account the fake knows: the platform's (`accountSID`) and, for number imports, owners' accounts
+    /// that tests add with `addAccount`.
+    struct Account: Sendable {
+        var authToken: String
+        var status = "active"
+        var type = "Full"
+        /// E.164 → voice capability.
+        var numbers: [String: Bool] = [:]
+    }
 
     struct Recorded: Sendable {
         var operation: Operation
         var method: String
         var path: String
         var form: [String: String]
+        var query: [String: String] = [:]
+        var authorization: String?
     }
 
     actor State {
@@ -29,7 +41,11 @@ final class FakeTwilio: Sendable {
         /// Verify's pending codes by number, with the wrong checks so far.
         var pending: [String: (code: String, wrongChecks: Int)] = [:]
 
+        var accounts: [String: Account] = [FakeTwilio.accountSID: Account(authToken: FakeTwilio.authToken)]
+
         func record(_ request: Recorded) { requests.append(request) }
+        func setAccount(_ sid: String, _ account: Account) { accounts[sid] = account }
+        func account(_ sid: String) -> Account? { accounts[sid] }
         func violated(_ problems: [String]) { violations += problems }
         func script(_ operation: Operation, code: Int, status: Int) { scripted[operation] = (code, status) }
         func takeScripted(_ operation: Operation) -> (code: Int, status: Int)? { scripted.removeValue(forKey: operation) }
@@ -112,16 +128,33 @@ final class FakeTwilio: Sendable {
 
     func failNext(_ operation: Operation, code: Int, status: Int) async { await state.script(operation, code: code, status: status) }
 
+    /// An owner's Twilio account, with its numbers (E.164 → takes voice calls).
+    func addAccount(sid: String, authToken: String, status: String = "active", type: String = "Full",
+                    numbers: [String: Bool]) async {
+        await state.setAccount(sid, Account(authToken: authToken, status: status, type: type, numbers: numbers))
+    }
+
+    /// A random, well-formed owner account: `AC` + 32 hex, a 32-hex token.
+    static func ownerCredentials() -> (sid: String, token: String) { ("AC" + hex(32), hex(32)) }
+
     // MARK: Serving
 
     private func handle(_ req: Request) async throws -> Response {
         let path = req.url.path
         let form = Self.parseForm(req.body.string ?? "")
+        let query = Dictionary(Self.parseForm(req.url.query ?? ""), uniquingKeysWith: { a, _ in a })
         let operation = Self.operation(req.method, path)
-        await state.record(Recorded(operation: operation, method: req.method.rawValue, path: path, form: Dictionary(form, uniquingKeysWith: { a, _ in a })))
+        await state.record(Recorded(operation: operation, method: req.method.rawValue, path: path,
+                                    form: Dictionary(form, uniquingKeysWith: { a, _ in a }), query: query,
+                                    authorization: req.headers.first(name: .authorization)))
 
-        let expected = "Basic " + Data("\(Self.accountSID):\(Self.authToken)".utf8).base64EncodedString()
-        guard req.headers.first(name: .authorization) == expected else {
+        // REST paths name the account; Verify belongs to the platform's account.
+        let parts = path.split(separator: "/")
+        let accountSID = parts.count >= 3 && parts[1] == "Accounts"
+            ? String(parts[2]).replacingOccurrences(of: ".json", with: "") : Self.accountSID
+        guard let account = await state.account(accountSID),
+              req.headers.first(name: .authorization) == "Basic " + Data("\(accountSID):\(account.authToken)".utf8).base64EncodedString()
+        else {
             return Self.error(20003, status: 401, message: "Authenticate")
         }
         let problems = TwilioContract.shared.violations(method: req.method.rawValue, path: path,
@@ -136,13 +169,25 @@ final class FakeTwilio: Sendable {
         }
         let fields = Dictionary(form, uniquingKeysWith: { a, _ in a })
         switch operation {
-        case .messages where path.contains(Self.accountSID):
+        case .messages:
             return Self.json(201, ["sid": "SM" + Self.hex(32), "status": "queued", "to": fields["To"]!, "from": fields["From"]!,
-                                   "body": fields["Body"]!, "account_sid": Self.accountSID])
-        case .account where path.hasSuffix("/\(Self.accountSID).json"):
+                                   "body": fields["Body"]!, "account_sid": accountSID])
+        case .account where path.hasSuffix("/\(accountSID).json"):
             // As Twilio does, the answer carries the auth token: AVA must never pass it on.
-            return Self.json(200, ["sid": Self.accountSID, "status": "active", "type": "Full", "friendly_name": "AVA test",
-                                   "auth_token": Self.authToken])
+            return Self.json(200, ["sid": accountSID, "status": account.status, "type": account.type, "friendly_name": "AVA test",
+                                   "auth_token": account.authToken])
+        case .incomingNumbers:
+            guard let wanted = query["PhoneNumber"], TwilioContract.isE164(wanted) else {
+                await state.violated(["IncomingPhoneNumbers.json needs PhoneNumber in E.164, got \(query)"])
+                return Self.error(21421, status: 400, message: "PhoneNumber is invalid")
+            }
+            let found = account.numbers[wanted].map { voice -> [String: Any] in
+                ["sid": "PN" + Self.hex(32), "account_sid": accountSID, "phone_number": wanted, "friendly_name": wanted,
+                 "capabilities": ["voice": voice, "sms": true, "mms": false, "fax": false],
+                 "voice_url": "https://demo.twilio.com/welcome/voice/", "status": "in-use"]
+            }
+            return Self.json(200, ["incoming_phone_numbers": found.map { [$0] } ?? [], "page": 0, "page_size": 20,
+                                   "uri": path, "first_page_uri": path, "next_page_uri": NSNull(), "previous_page_uri": NSNull()])
         case .verifications where path.contains(Self.serviceSID):
             _ = await state.startVerification(to: fields["To"]!)
             return Self.json(201, ["sid": "VE" + Self.hex(32), "service_sid": Self.serviceSID, "to": fields["To"]!,
@@ -182,6 +227,7 @@ final class FakeTwilio: Sendable {
         if method == .POST, path.hasSuffix("/Verifications") { return .verifications }
         if method == .POST, path.hasSuffix("/VerificationCheck") { return .verificationCheck }
         if method == .GET, path.hasPrefix("/2010-04-01/Accounts/"), path.split(separator: "/").count == 3 { return .account }
+        if method == .GET, path.hasSuffix("/IncomingPhoneNumbers.json") { return .incomingNumbers }
         return .other
     }
 

@@ -47,6 +47,8 @@ enum Flash: String, CaseIterable {
     case welcome
     case passwordReset = "password_reset"
     case twoFactorDisabled = "two_factor_disabled"
+    case numberAdded = "number_added"
+    case numberReleased = "number_released"
 
     var kind: String { self == .signedOut || self == .verificationSent ? "info" : "success" }
 

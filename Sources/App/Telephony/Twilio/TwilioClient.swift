@@ -44,6 +44,16 @@ struct TwilioClient: Sendable {
         try await send(.GET, apiURL("/Accounts/\(credentials.accountSID).json"), form: nil, operation: "accounts.fetch")
     }
 
+    /// `GET /Accounts/{Sid}/IncomingPhoneNumbers.json?PhoneNumber=+33…`: the number on this account, or nil
+    /// when the account has no such number (Twilio answers an empty list).
+    func findIncomingNumber(_ e164: String) async throws -> TwilioIncomingNumber? {
+        let query = "?PhoneNumber=\(Self.percentEncode(e164))&PageSize=20"
+        let page: TwilioIncomingNumberPage = try await send(
+            .GET, apiURL("/Accounts/\(credentials.accountSID)/IncomingPhoneNumbers.json") + query, form: nil,
+            operation: "incoming_phone_numbers.list")
+        return page.incomingPhoneNumbers.first { $0.phoneNumber == e164 }
+    }
+
     // MARK: HTTP
 
     private func apiURL(_ path: String) -> String { endpoints.apiBaseURL + path }
@@ -105,6 +115,29 @@ struct TwilioVerification: Decodable, Sendable {
 struct TwilioVerificationCheck: Decodable, Sendable {
     var status: String?
     var isApproved: Bool { status == "approved" }
+}
+
+/// An `IncomingPhoneNumber` (a number the account owns), with what AVA checks before importing it.
+struct TwilioIncomingNumber: Decodable, Sendable {
+    var sid: String
+    var phoneNumber: String
+    var friendlyName: String?
+    var capabilities: Capabilities?
+    /// Where Twilio sends the number's calls now (Vapi replaces it on import).
+    var voiceURL: String?
+
+    struct Capabilities: Decodable, Sendable { var voice: Bool?; var sms: Bool? }
+
+    var voiceCapable: Bool { capabilities?.voice ?? false }
+
+    enum CodingKeys: String, CodingKey {
+        case sid, phoneNumber = "phone_number", friendlyName = "friendly_name", capabilities, voiceURL = "voice_url"
+    }
+}
+
+struct TwilioIncomingNumberPage: Decodable, Sendable {
+    var incomingPhoneNumbers: [TwilioIncomingNumber]
+    enum CodingKeys: String, CodingKey { case incomingPhoneNumbers = "incoming_phone_numbers" }
 }
 
 /// The account, without the `auth_token` Twilio includes in this answer: AVA never keeps it from here.
