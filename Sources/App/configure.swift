@@ -27,6 +27,7 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
     ContentConfiguration.global.use(decoder: decoder, for: .json)
 
     try configureDatabase(app, config.database)
+    try configureLiveCalls(app, config.database)
     app.migrations.add(AppMigrations.all)
 
     app.passwords.use(.bcrypt(cost: 12))
@@ -34,6 +35,7 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
     await app.jwt.keys.add(hmac: jwtKey, digestAlgorithm: .sha256)
     app.useKeyring(try Keyring.configured(for: config))
     app.asyncCommands.use(RotateKeysCommand(), as: "rotate-keys")
+    app.asyncCommands.use(BenchAvailabilityCommand(), as: "bench-availability")
 
     let translations = try Translations.load(from: app.directory.resourcesDirectory + "Locales")
     app.translations = translations
@@ -56,6 +58,7 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
     app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
 
     configureJobs(app)
+    app.setUpCallPipeline()
     try routes(app)
 
     // Warm the hash that unknown accounts are checked against (see LoginService), without delaying start-up.

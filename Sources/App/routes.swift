@@ -11,9 +11,15 @@ func routes(_ app: Application) throws {
     try api.register(collection: TwoFactorAPIController())
     try api.register(collection: SMSCodeAPIController())
     try api.register(collection: OpenAPIController())
+    try api.register(collection: BookingSettingsAPIController())
+    try api.register(collection: AppointmentsAPIController())
     try api.register(collection: PhoneNumberAPIController())
     try api.register(collection: AssistantAPIController())
+    // Vapi's server messages: authenticated by the organisation's path token (and secrets), not by a session.
+    try app.grouped("api", "v1").register(collection: VapiWebhookController())
     try api.register(collection: CalendarFeedAPIController())
+    try api.register(collection: LiveCallsController())
+    try api.register(collection: SimulatorAPIController())
 
     // Pages: cookies, CSRF-protected forms, localized under /{locale}.
     let web = app.grouped(CSRFMiddleware(secureCookies: app.appConfig.usesHTTPS), SessionAuthenticator())
@@ -29,6 +35,9 @@ func routes(_ app: Application) throws {
         OIDCController(locale: locale).register(on: localized)
         ShellController().register(on: localized)
         PhoneNumberPagesController(locale: locale).register(on: localized)
+        BookingSettingsPagesController(locale: locale).register(on: localized)
+        AppointmentPagesController(locale: locale).register(on: localized)
+        SimulatorPagesController(locale: locale).register(on: localized)
     }
 
     OIDCController.registerCallbacks(on: web)

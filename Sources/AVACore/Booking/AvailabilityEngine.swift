@@ -159,6 +159,13 @@ public struct AvailabilityEngine: Sendable {
         return result
     }
 
+    /// The instant a local day and time mean, nil when that time does not exist or exists twice that day.
+    public func instant(date: LocalDate, minuteOfDay: Int) -> Date? {
+        guard (0..<1440).contains(minuteOfDay),
+              let seconds = DayClock(day: date, timeZone: timeZone).instant(wallSeconds: minuteOfDay * 60) else { return nil }
+        return Date(timeIntervalSince1970: Double(seconds))
+    }
+
     /// Why `start` cannot be booked on `calendar` for this service, or nil when it can.
     /// Any minute inside the hours is accepted, not only the grid, so owners can book by hand at 10:05.
     public func problem(start: Date, durationMinutes: Int, bufferMinutes: Int = 0, calendar: BookingCalendar, now: Date) -> SlotProblem? {

@@ -58,11 +58,14 @@ struct M017_CreateBooking: AsyncMigration {
             .unique(on: "org_id", "phone", name: "uq_customers_org_phone")
             .create()
 
+        // The service reference is NO ACTION (checked at the end of the statement), not RESTRICT, so deleting
+        // an organisation cascades to its services and appointments together; the API switches a used
+        // service off instead of deleting it.
         try await database.schema(Appointment.schema)
             .id()
             .field("org_id", .uuid, .required, .references(Org.schema, "id", onDelete: .cascade))
             .field("staff_id", .uuid, .references(StaffMember.schema, "id", onDelete: .setNull))
-            .field("service_id", .uuid, .required, .references(BookingService.schema, "id", onDelete: .restrict))
+            .field("service_id", .uuid, .required, .references(BookingService.schema, "id", onDelete: .noAction))
             .field("customer_id", .uuid, .required, .references(Customer.schema, "id", onDelete: .cascade))
             .field("starts_at", .datetime, .required)
             .field("ends_at", .datetime, .required)

@@ -22,6 +22,7 @@ enum AppMigrations {
         M016_TelephonySetup(),
         M017_CreateBooking(),
         M018_CreateJobs(),
+        M019_CallPipeline(),
     ]
 }
 

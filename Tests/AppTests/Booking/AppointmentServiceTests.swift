@@ -19,12 +19,12 @@ struct AppointmentServiceTests {
         try await withAVA { app in
             let fixture = try await BookingFixture.make(app)
             let start = localInstant(upcoming(.tue), hour: 10)
-            // `app.db` picks an event loop, and so a connection pool, per use: the attempts run on
-            // several connections at once, as requests do.
+            // Up to 24 connections: the attempts really run side by side.
+            let db = try await manyConnections(app)
             let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
                 for index in 0..<50 {
                     group.addTask {
-                        let service = AppointmentService(db: app.db, orgID: fixture.orgID)
+                        let service = AppointmentService(db: db, orgID: fixture.orgID)
                         do {
                             _ = try await service.create(input(fixture, start, phone: String(format: "06 12 34 56 %02d", index)))
                             return "booked"
@@ -45,7 +45,7 @@ struct AppointmentServiceTests {
             let overlapping = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for index in 0..<20 {
                     group.addTask {
-                        let service = AppointmentService(db: app.db, orgID: fixture.orgID)
+                        let service = AppointmentService(db: db, orgID: fixture.orgID)
                         return (try? await service.create(input(fixture, start.addingTimeInterval(Double(15 * 60 + (index % 2) * 15 * 60)),
                                                          phone: String(format: "06 22 34 56 %02d", index)))) != nil
                     }
@@ -119,6 +119,42 @@ struct AppointmentServiceTests {
             #expect(await refusal(foreign) == "service_unknown")
             #expect(try await Appointment.query(on: app.db).count() == 0)
             #expect(try await Customer.query(on: app.db).count() == 0)
+        }
+    }
+
+    @Test func staffCalendars() async throws {
+        try await withAVA { app in
+            let fixture = try await BookingFixture.make(app)
+            let wednesdays = WeeklyHours([.wed: [OpeningInterval("09:00", "12:00")!]])
+            let anna = StaffMember(orgID: fixture.orgID, name: "Anna", hours: wednesdays)
+            let ben = StaffMember(orgID: fixture.orgID, name: "Ben")
+            try await anna.create(on: app.db)
+            try await ben.create(on: app.db)
+            let service = AppointmentService(db: app.db, orgID: fixture.orgID)
+            let tuesday = upcoming(.tue), wednesday = tuesday.adding(days: 1)
+
+            // Tuesday: only Ben works, so one booking per time.
+            let first = try await service.create(input(fixture, localInstant(tuesday, hour: 10), phone: "0700000001"))
+            #expect(first.$staff.id == ben.id)
+            await #expect(throws: AppError.self) { try await service.create(input(fixture, localInstant(tuesday, hour: 10), phone: "0700000002")) }
+            // Wednesday morning: both, then nobody.
+            let a = try await service.create(input(fixture, localInstant(wednesday, hour: 10), phone: "0700000003"))
+            let b = try await service.create(input(fixture, localInstant(wednesday, hour: 10), phone: "0700000004"))
+            #expect(Set([a.$staff.id, b.$staff.id]) == Set([anna.id, ben.id]))
+            await #expect(throws: AppError.self) { try await service.create(input(fixture, localInstant(wednesday, hour: 10), phone: "0700000005")) }
+            // Asking for Anna on Tuesday: outside her hours.
+            var annaTuesday = input(fixture, localInstant(tuesday, hour: 11), phone: "0700000006")
+            annaTuesday.staffID = anna.id
+            do { _ = try await service.create(annaTuesday); Issue.record("booked outside Anna's hours") } catch {
+                #expect(code(of: error) == "slot_outside_hours")
+            }
+            // Ben's own closure leaves Anna on the following Wednesday.
+            let next = wednesday.adding(days: 7)
+            try await BookingClosure(orgID: fixture.orgID, staffID: ben.id, startDate: next.description, endDate: next.description, label: "Congé").create(on: app.db)
+            let context = try await BookingContext.load(orgID: fixture.orgID, on: app.db)
+            let slots = try await context.freeSlots(service: fixture.service, staffID: nil, from: next, through: next, limit: 100, now: Date(), on: app.db)
+            #expect(!slots.isEmpty && slots.allSatisfy { $0.calendarID == anna.id })
+            #expect(slots.last!.minuteOfDay == 11 * 60 + 30)  // Anna stops at noon
         }
     }
 

@@ -1,6 +1,9 @@
 @testable import App
 import AVACore
 import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import SQLKit
 import Foundation
 import Vapor
 
@@ -31,4 +34,24 @@ func upcoming(_ weekday: Weekday, zone: String = "Europe/Paris") -> LocalDate {
     var day = LocalDate(Date(), in: TimeZone(identifier: zone)!).adding(days: 3)
     while day.weekday != weekday { day = day.adding(days: 1) }
     return day
+}
+
+/// A second handle on the test's database with many connections per event loop, like several AVA
+/// processes sharing one database, so concurrent attempts really run side by side (the app's own pool
+/// has one connection per event loop).
+func manyConnections(_ app: Application) async throws -> Database {
+    let id = DatabaseID(string: "race-\(UUID().uuidString.prefix(8))")
+    let sql = app.db as! any SQLDatabase
+    if isPostgres {
+        struct Row: Decodable { var search_path: String }
+        let path = try await sql.raw("SHOW search_path").first(decoding: Row.self)?.search_path ?? "public"
+        var configuration = try SQLPostgresConfiguration(url: ProcessInfo.processInfo.environment["DATABASE_URL"]!)
+        configuration.searchPath = path.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 12), as: id, isDefault: false)
+    } else {
+        struct Row: Decodable { var file: String }
+        let file = try await sql.raw("PRAGMA database_list").all(decoding: Row.self).first?.file ?? ""
+        app.databases.use(.sqlite(.file(file), maxConnectionsPerEventLoop: 12), as: id, isDefault: false)
+    }
+    return app.db(id)
 }

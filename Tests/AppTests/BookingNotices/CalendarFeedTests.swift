@@ -23,8 +23,8 @@ enum ICSParser {
         let input = directory.appendingPathComponent("feed.ics"), output = directory.appendingPathComponent("out")
         let errors = directory.appendingPathComponent("err")
         try Data(ics.utf8).write(to: input)
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [ProcessInfo.processInfo.environment["AVA_PYTHON"] ?? "python3", script]

@@ -115,6 +115,29 @@ struct TwilioImportTests {
         }
     }
 
+    @Test func theTokenNeverReachesALogEvenWhenThingsFail() async throws {
+        LogCapture.install()
+        try await withTelephonyFakes { app, vapi, twilio in
+            app.logger.logLevel = .trace
+            let owner = try await Owner.create(app, locale: "en")
+            let (sid, token) = FakeTwilio.ownerCredentials()
+            await twilio.addAccount(sid: sid, authToken: token, numbers: [Self.number: true])
+            // A wrong token, a Vapi refusal, then a success: every path logs something.
+            let wrong = String(token.reversed())
+            _ = try await send(app, .POST, "/api/v1/phone-numbers/import-twilio", owner,
+                               json: ["accountSid": sid, "authToken": wrong, "phoneNumber": Self.number])
+            await vapi.failNext(.createPhoneNumber, .error(status: 400, message: ["twilioAuthToken is invalid"], array: true))
+            _ = try await send(app, .POST, "/api/v1/phone-numbers/import-twilio", owner,
+                               json: ["accountSid": sid, "authToken": token, "phoneNumber": Self.number])
+            let done = try await send(app, .POST, "/api/v1/phone-numbers/import-twilio", owner,
+                                      json: ["accountSid": sid, "authToken": token, "phoneNumber": Self.number])
+            #expect(done.status == .created)
+            let logs = LogCapture.text
+            #expect(logs.contains(sid) || logs.contains("Twilio"), "the capture saw this test's requests")
+            #expect(!logs.contains(token) && !logs.contains(wrong))
+        }
+    }
+
     @Test func aNumberImportedInTheSandboxMovesToVapiOnceAKeyExists() async throws {
         try await withTelephonyFakes { app, vapi, twilio in
             let owner = try await Owner.create(app, locale: "fr")

@@ -2,6 +2,7 @@
 """Validates a JSON request body against Vapi's published OpenAPI document.
 
     validate_vapi_body.py OPENAPI_JSON METHOD PATH < body.json
+    validate_vapi_body.py OPENAPI_JSON SCHEMA NAME < body.json   (against components/schemas/NAME)
     validate_vapi_body.py OPENAPI_JSON --serve      (one request per line on stdin: {"method","path","body"};
                                                       one answer per line on stdout: {"ok", "schema", "errors"})
 
@@ -143,6 +144,11 @@ def strict_errors(document, instance, schema, where):
 
 
 def validate(document, method, path, body):
+    if method == "SCHEMA":  # a named schema, e.g. what AVA answers to a server message
+        schema = {"$ref": f"#/components/schemas/{path}"}
+        errors = [f"body{''.join(f'[{p!r}]' for p in e.absolute_path)}: {e.message[:500]}"
+                  for e in validator_for(document, schema).iter_errors(body)]
+        return path, errors + strict_errors(document, body, schema, "body")
     template, operation = find_operation(document, method, path)
     if operation is None:
         return None, [f"{method.upper()} {path}: no such operation in Vapi's API"]

@@ -199,7 +199,7 @@ struct AppointmentService: Sendable {
                 return try await db.transaction { tx in
                     try await (tx as! any SQLDatabase).update(BookingProfile.schema)
                         .set("updated_at", to: SQLBind(Date()))
-                        .where("org_id", .equal, SQLBind(UUID()))
+                        .where("org_id", .equal, SQLBind(self.orgID))
                         .run()
                     return try await body(tx)
                 }

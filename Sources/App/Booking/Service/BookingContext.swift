@@ -64,9 +64,11 @@ struct BookingContext: Sendable {
         return staff.map { BookingCalendar(id: $0.id, hours: $0.hours ?? hours, closedDays: closedDays($0.id), busy: busy($0.id)) }
     }
 
-    /// Booked appointments whose blocked time meets [from, to).
+    /// Booked appointments whose blocked time meets [from, to), with only what availability reads
+    /// (id, staff, start, end of blocked time).
     static func activeAppointments(orgID: UUID, from: Date, to: Date, excluding: UUID? = nil, on db: any Database) async throws -> [Appointment] {
         var query = Appointment.query(on: db)
+            .field(\.$id).field(\.$staff.$id).field(\.$startsAt).field(\.$blocksUntil)
             .filter(\.$org.$id == orgID)
             .filter(\.$status == .booked)
             .filter(\.$startsAt < to)
@@ -75,7 +77,7 @@ struct BookingContext: Sendable {
         return try await query.all()
     }
 
-    /// Free slots from a day, reading appointments a fortnight at a time so a far-off first free slot
+    /// Free slots from a day, reading appointments a window at a time so a far-off first free slot
     /// does not load the whole future at once.
     func freeSlots(service: BookingService, staffID: UUID?, from: LocalDate, through: LocalDate? = nil, partOfDay: PartOfDay? = nil,
                    limit: Int, now: Date, on db: any Database) async throws -> [FreeSlot] {
@@ -83,8 +85,11 @@ struct BookingContext: Sendable {
         let horizon = min(through ?? today.adding(days: engine.maxDaysAhead), today.adding(days: engine.maxDaysAhead))
         var day = max(from, today)
         var result: [FreeSlot] = []
+        // Two days first (the answer is usually there), then wider and wider windows.
+        var chunkDays = through == nil ? 2 : 14
         while day <= horizon && result.count < limit {
-            let chunkEnd = min(day.adding(days: 13), horizon)
+            let chunkEnd = min(day.adding(days: chunkDays - 1), horizon)
+            chunkDays = min(chunkDays * 2, 28)
             // A day ±14 hours covers every UTC offset.
             let windowStart = Date(timeIntervalSince1970: Double(day.dayNumber) * 86400 - 14 * 3600)
             let windowEnd = Date(timeIntervalSince1970: Double(chunkEnd.dayNumber + 1) * 86400 + 14 * 3600)

@@ -55,6 +55,12 @@ extension AppConfig {
             _ = reader.url("VAPI_BASE_URL")
         }
 
+        let vapiWebhookSecret = reader.string("VAPI_WEBHOOK_SECRET")
+        let vapiWebhookHMACSecret = reader.string("VAPI_WEBHOOK_HMAC_SECRET")
+        for (name, value) in [("VAPI_WEBHOOK_SECRET", vapiWebhookSecret), ("VAPI_WEBHOOK_HMAC_SECRET", vapiWebhookHMACSecret)] {
+            if let value, value.count < 16 { reader.problem("\(name) must be at least 16 characters long") }
+        }
+
         let twilio = Twilio(
             accountSID: reader.matching("TWILIO_ACCOUNT_SID", pattern: "^AC[0-9a-fA-F]{32}$", hint: "AC followed by 32 hexadecimal characters"),
             authToken: reader.string("TWILIO_AUTH_TOKEN"),
@@ -99,7 +105,8 @@ extension AppConfig {
         if !reader.problems.isEmpty { throw ConfigurationErrors(problems: reader.problems) }
         return AppConfig(
             isProduction: isProduction, dataDirectory: dataDirectory, database: database, publicURL: publicURL,
-            secretKey: secretKey, encryptionKeys: encryptionKeys, vapi: vapi, twilio: twilio, smtpURL: smtpURL,
+            secretKey: secretKey, encryptionKeys: encryptionKeys, vapi: vapi, vapiWebhookSecret: vapiWebhookSecret,
+            vapiWebhookHMACSecret: vapiWebhookHMACSecret, twilio: twilio, smtpURL: smtpURL,
             mailFrom: mailFrom, google: google, microsoft: microsoft, languageModel: languageModel,
             authRateLimit: authRateLimit, trustProxy: trustProxy
         )

@@ -37,6 +37,10 @@ public struct AppConfig: Sendable {
     public var secretKey: String
     public var encryptionKeys: [String]
     public var vapi: Vapi?
+    /// Shared secret Vapi sends with each server message (`Authorization: Bearer` or `X-Vapi-Secret`), when set.
+    public var vapiWebhookSecret: String?
+    /// Key of Vapi's HMAC signature (`x-signature`, hex HMAC-SHA256 of the raw body), when set.
+    public var vapiWebhookHMACSecret: String?
     public var twilio: Twilio
     public var smtpURL: SMTPURL?
     public var mailFrom: MailAddress

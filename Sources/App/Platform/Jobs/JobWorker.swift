@@ -49,7 +49,9 @@ final class JobWorker: LifecycleHandler, Sendable {
 /// Sets up the queue, its handlers and (outside tests) its worker. Called from `configure`.
 func configureJobs(_ app: Application) {
     app.jobQueue = JobQueue()
+    app.asyncCommands.use(JobsCommand(), as: "jobs")
     registerBookingNotificationJobs(app)
+    registerCallJobs(app)
     // Only the server works the queue (not `ava migrate`, `ava routes`...), and tests start it explicitly.
     let command = CommandLine.arguments.dropFirst().first
     let serving = command == nil || command == "serve" || command?.hasPrefix("-") == true

@@ -17,6 +17,9 @@ struct AssistantAPIController: RouteCollection {
         var firstMessage: String?
         var systemPrompt: String?
         var industry: String?
+        /// Outside business hours: `message` (AVA answers and takes a message) or `transfer` (to `afterHoursNumber`).
+        var afterHours: String?
+        var afterHoursNumber: String?
     }
 
     @Sendable func show(req: Request) async throws -> AssistantDTO {
@@ -31,7 +34,7 @@ struct AssistantAPIController: RouteCollection {
         let body = try req.decodeJSON(UpdateRequest.self)
         guard let org = try await Org.find(user.orgID, on: req.db) else { throw AppError.notFound }
         let assistant = try await Assistant.forOrg(org, on: req.db)
-        try AssistantProfileInput.apply(body, to: assistant)
+        try AssistantProfileInput.apply(body, to: assistant, defaultCountry: CountryCode(rawValue: org.country) ?? .US)
         try await AssistantSync(req).sync(assistant, org: org)  // saves the profile once the provider took it
         return AssistantDTO(assistant, sandbox: req.telephony.isSandbox)
     }
@@ -39,7 +42,8 @@ struct AssistantAPIController: RouteCollection {
 
 /// The checks on a profile change. Fields left out keep their value.
 enum AssistantProfileInput {
-    static func apply(_ body: AssistantAPIController.UpdateRequest, to assistant: Assistant) throws {
+    static func apply(_ body: AssistantAPIController.UpdateRequest, to assistant: Assistant,
+                      defaultCountry: CountryCode = .US) throws {
         if let name = body.name {
             let name = clean(name)
             guard (1...40).contains(name.count) else { throw AppError.validation("assistant_name_invalid", field: "name", "40") }
@@ -69,6 +73,28 @@ enum AssistantProfileInput {
             }
             assistant.systemPrompt = prompt
         }
+        if body.afterHours != nil || body.afterHoursNumber != nil {
+            var rule = AfterHoursRule.from(rulesJSON: assistant.rulesJSON)
+            if let behaviour = body.afterHours {
+                guard let value = AfterHoursRule.Behaviour(rawValue: behaviour) else {
+                    throw AppError.validation("after_hours_invalid", field: "afterHours")
+                }
+                rule.behaviour = value
+            }
+            if let number = body.afterHoursNumber {
+                let trimmed = number.trimmingCharacters(in: .whitespacesAndNewlines)
+                if trimmed.isEmpty { rule.number = nil } else {
+                    guard let phone = PhoneNumber(parsing: trimmed, defaultCountry: defaultCountry) else {
+                        throw AppError.validation("invalid_phone", field: "afterHoursNumber")
+                    }
+                    rule.number = phone.e164
+                }
+            }
+            if rule.behaviour == .transfer, rule.number == nil {
+                throw AppError.validation("after_hours_number_required", field: "afterHoursNumber")
+            }
+            assistant.rulesJSON = try rule.mergedInto(rulesJSON: assistant.rulesJSON)
+        }
         if let industry = body.industry {
             let industry = clean(industry)
             guard industry.count <= 40 else { throw AppError.validation("assistant_industry_invalid", field: "industry") }
@@ -91,6 +117,9 @@ struct AssistantDTO: Content {
     var firstMessage: String
     var systemPrompt: String
     var industry: String?
+    /// `message` or `transfer`, and the number for `transfer`.
+    var afterHours: String
+    var afterHoursNumber: String?
     /// Vapi's id; null in the sandbox or before the first sync.
     var vapiAssistantId: String?
     var syncedAt: Date?
@@ -106,6 +135,9 @@ struct AssistantDTO: Content {
         firstMessage = assistant.firstMessage
         systemPrompt = assistant.systemPrompt
         industry = assistant.industry
+        let rule = AfterHoursRule.from(rulesJSON: assistant.rulesJSON)
+        afterHours = rule.behaviour.rawValue
+        afterHoursNumber = rule.number
         vapiAssistantId = SandboxTelephony.isSandboxID(assistant.vapiAssistantID) ? nil : assistant.vapiAssistantID
         syncedAt = assistant.syncedAt
         syncError = assistant.syncError

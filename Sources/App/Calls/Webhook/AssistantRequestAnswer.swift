@@ -1,0 +1,66 @@
+import AVACore
+import Fluent
+import Vapor
+
+/// `assistant-request`: which assistant answers this call. Vapi gives up after 7.5 s; this reads three rows.
+struct AssistantRequestAnswer {
+    let app: Application
+    let db: any Database
+
+    func answer(_ message: VapiServerMessage, org: WebhookOrg, locale: AppLocale) async throws -> WebhookAnswer {
+        guard try await numberBelongs(message, orgID: org.id),
+              let orgModel = try await Org.find(org.id, on: db) else {
+            return WebhookAnswer(error: AfterHoursRule.unknownNumber(locale))
+        }
+        let assistant = try await Assistant.forOrg(orgModel, on: db)
+        let open = try await BusinessHoursNow.isOpen(orgID: org.id, on: db)
+        let webhook = AssistantSync.webhookURL(publicURL: app.appConfig.publicURL, token: org.token)
+        if open {
+            if let id = assistant.vapiAssistantID, !SandboxTelephony.isSandboxID(id) { return WebhookAnswer(assistantId: id) }
+            return WebhookAnswer(assistant: AssistantSync.vapiRequest(assistant, org: orgModel, webhookURL: webhook))
+        }
+        let rule = AfterHoursRule.from(rulesJSON: assistant.rulesJSON)
+        if rule.behaviour == .transfer, let number = rule.number, PhoneNumber(e164: number) != nil {
+            return WebhookAnswer(destination: .init(number: number, message: AfterHoursRule.transferMessage(locale)))
+        }
+        var closed = AssistantSync.vapiRequest(assistant, org: orgModel, webhookURL: webhook)
+        closed.firstMessage = AfterHoursRule.greeting(locale).replacingOccurrences(of: "{business}", with: orgModel.name)
+        if let prompt = closed.model.systemPrompt {
+            closed.model.messages = [VapiMessage(role: "system", content: prompt + "\n" + AfterHoursRule.instruction(locale))]
+        }
+        return WebhookAnswer(assistant: closed)
+    }
+
+    /// The number called is one of the organisation's (by Vapi's id, or by the digits). A message that names
+    /// no number at all (a web call) is the organisation's by its token.
+    private func numberBelongs(_ message: VapiServerMessage, orgID: UUID) async throws -> Bool {
+        if message.phoneNumberID == nil, message.dialledNumber == nil { return true }
+        var query = PhoneNumberRecord.query(on: db).filter(\.$org.$id == orgID)
+        if let id = message.phoneNumberID, let number = message.dialledNumber {
+            query = query.group(.or) { $0.filter(\.$vapiPhoneNumberID == id).filter(\.$e164 == number) }
+        } else if let id = message.phoneNumberID {
+            query = query.filter(\.$vapiPhoneNumberID == id)
+        } else if let number = message.dialledNumber {
+            query = query.filter(\.$e164 == number)
+        }
+        return try await query.first() != nil
+    }
+}
+
+/// `transfer-destination-request`: the human to reach now, or an error the assistant says.
+struct TransferAnswer {
+    let db: any Database
+
+    func answer(org: WebhookOrg, callID: UUID?, locale: AppLocale) async throws -> WebhookAnswer {
+        let profile = try await BookingProfile.forOrg(org.id, on: db)
+        guard let number = profile.transferNumber, PhoneNumber(e164: number) != nil,
+              try await BusinessHoursNow.isOpen(orgID: org.id, on: db) else {
+            return WebhookAnswer(error: AfterHoursRule.nobodyAvailable(locale))
+        }
+        if let callID {
+            try await Call.query(on: db).filter(\.$id == callID).set(\.$outcome, to: "transferred").update()
+        }
+        return WebhookAnswer(destination: .init(number: number, message: AfterHoursRule.transferMessage(locale)),
+                             message: .init(content: AfterHoursRule.transferMessage(locale)))
+    }
+}

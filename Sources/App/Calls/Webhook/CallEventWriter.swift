@@ -1,0 +1,140 @@
+import Crypto
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import SQLKit
+import Vapor
+
+/// One server message to store.
+struct IncomingCallEvent: Sendable {
+    var org: WebhookOrg
+    var message: VapiServerMessage
+    /// The raw body as received (capped when stored).
+    var body: String
+    var receivedAt: Date
+    var simulated: Bool
+
+    /// SHA-256 of the organisation and the raw body: the same delivery twice is one event.
+    var eventKey: String {
+        SHA256.hash(data: Data((org.id.uuidString + "|" + body).utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// What storing an event did.
+struct StoredCallEvent: Sendable {
+    /// AVA's id of the call, when the message named one (and it belongs to this organisation).
+    var callID: UUID?
+    /// The same delivery was stored before: nothing was changed again.
+    var duplicate: Bool
+}
+
+/// Stores webhook events durably before they are acknowledged, with group commit: events that arrive while a
+/// transaction is committing are written together in the next one, so each request still waits for its own
+/// event to be on disk but the database commits once per batch instead of once per event. Every write is
+/// idempotent and order-independent (a status never moves backwards; a line or a report stored twice is
+/// stored once), so replays and out-of-order deliveries converge to the same call.
+final class CallEventWriter: Sendable {
+    private struct Pending: Sendable {
+        var event: IncomingCallEvent
+        var continuation: CheckedContinuation<StoredCallEvent, any Error>
+    }
+
+    private struct State: Sendable {
+        var pending: [Pending] = []
+        var flushing = false
+    }
+
+    private let state = NIOLockedValueBox(State())
+    /// At most this many events per transaction, so one slow batch cannot grow without bound.
+    private let maxBatch = 256
+    /// Called after each committed batch with the new (not duplicate) events, for live watchers and jobs.
+    let onCommitted: @Sendable ([(IncomingCallEvent, StoredCallEvent)]) -> Void
+
+    init(onCommitted: @escaping @Sendable ([(IncomingCallEvent, StoredCallEvent)]) -> Void) {
+        self.onCommitted = onCommitted
+    }
+
+    /// Returns once the event is committed.
+    func store(_ event: IncomingCallEvent, db: @escaping @Sendable () -> any Database) async throws -> StoredCallEvent {
+        try await withCheckedThrowingContinuation { continuation in
+            let startFlushing = state.withLockedValue { state -> Bool in
+                state.pending.append(Pending(event: event, continuation: continuation))
+                if state.flushing { return false }
+                state.flushing = true
+                return true
+            }
+            if startFlushing { Task { await self.flush(db: db) } }
+        }
+    }
+
+    private func flush(db: @escaping @Sendable () -> any Database) async {
+        while true {
+            let batch = state.withLockedValue { state -> [Pending] in
+                let batch = Array(state.pending.prefix(maxBatch))
+                state.pending.removeFirst(batch.count)
+                if batch.isEmpty { state.flushing = false }
+                return batch
+            }
+            if batch.isEmpty { return }
+            do {
+                let results = try await write(batch.map(\.event), on: db())
+                for (item, result) in zip(batch, results) { item.continuation.resume(returning: result) }
+                report(batch, results)
+            } catch {
+                // One bad event must not fail the others: write them one by one.
+                for item in batch {
+                    do {
+                        let result = try await write([item.event], on: db())[0]
+                        item.continuation.resume(returning: result)
+                        report([item], [result])
+                    } catch {
+                        item.continuation.resume(throwing: error)
+                    }
+                }
+            }
+        }
+    }
+
+    private func report(_ batch: [Pending], _ results: [StoredCallEvent]) {
+        let fresh = zip(batch, results).filter { !$0.1.duplicate }.map { ($0.0.event, $0.1) }
+        if !fresh.isEmpty { onCommitted(fresh) }
+    }
+
+    private func write(_ events: [IncomingCallEvent], on database: any Database) async throws -> [StoredCallEvent] {
+        try await database.transaction { tx in
+            guard let sql = tx as? any SQLDatabase else { throw Abort(.internalServerError, reason: "SQL database required") }
+            var results: [StoredCallEvent] = []
+            for event in events {
+                results.append(try await CallEventSQL.apply(event, sql: sql, db: tx))
+            }
+            return results
+        }
+    }
+}
+
+extension Application {
+    private struct CallEventWriterKey: StorageKey { typealias Value = CallEventWriter }
+    private struct WebhookOrgDirectoryKey: StorageKey { typealias Value = WebhookOrgDirectory }
+
+    var callEventWriter: CallEventWriter {
+        get { storage[CallEventWriterKey.self]! }
+        set { storage[CallEventWriterKey.self] = newValue }
+    }
+
+    var webhookOrgs: WebhookOrgDirectory {
+        get { storage[WebhookOrgDirectoryKey.self]! }
+        set { storage[WebhookOrgDirectoryKey.self] = newValue }
+    }
+
+    /// Made once in `configure`, before any request.
+    func setUpCallPipeline() {
+        webhookOrgs = WebhookOrgDirectory()
+        let hub = liveCalls
+        callEventWriter = CallEventWriter { committed in
+            for (event, stored) in committed {
+                guard let callID = stored.callID, let live = CallLiveEvents.make(event, callID: callID) else { continue }
+                hub.publish(live)
+            }
+        }
+    }
+}

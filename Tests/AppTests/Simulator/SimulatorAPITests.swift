@@ -1,0 +1,192 @@
+@testable import App
+import AVACore
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+
+/// The call simulator's API in scripted mode (no language model): real slots booked end to end through
+/// genuine Vapi messages and the webhook's own code.
+@Suite("Call simulator API")
+struct SimulatorAPITests {
+    @Test func scriptedCallBooksARealSlotInFrench() async throws {
+        try await withAVA { app in
+            let owner = try await SimulatorOwner.make(app, locale: "fr")
+            let client = SimulatorClient(app: app, token: owner.token)
+            let started = try #require(try await client.start(["callerNumber": "06 12 34 56 78"]))
+            #expect(started.scripted && !started.ended)
+            #expect(started.greeting.contains("AVA") && started.greeting.contains("Comment puis-je vous aider"), "\(started.greeting)")
+            let row = try #require(try await Call.find(started.callId, on: app.db))
+            #expect(row.simulated && row.vapiCallID == started.vapiCallId && row.status == "in-progress" && row.fromNumber == "+33612345678")
+
+            let asked = try await client.say(started.callId, "Bonjour, je voudrais prendre rendez-vous")
+            #expect(asked.reply.contains("nom") && asked.toolCalls.isEmpty, "\(asked.reply)")
+
+            let offered = try await client.say(started.callId, "Je m'appelle Léa Martin")
+            #expect(offered.toolCalls.map(\.name) == ["checkAvailability"])
+            #expect(offered.toolCalls.first?.result?.contains("\"slots\"") == true)
+            #expect(offered.reply.hasPrefix("Les prochains créneaux libres sont"), "\(offered.reply)")
+
+            let booked = try await client.say(started.callId, "Le premier, s'il vous plaît")
+            #expect(booked.toolCalls.map(\.name) == ["bookAppointment"], "\(booked.reply)")
+            let bookTool = try #require(booked.toolCalls.first)
+            #expect(bookTool.result != nil && bookTool.error == nil, "\(bookTool)")
+            #expect(bookTool.arguments.contains("Léa Martin"))
+            #expect(!booked.ended)
+
+            let bye = try await client.say(started.callId, "Non merci, au revoir")
+            #expect(bye.ended && bye.outcome == "booked", "\(bye)")
+            #expect(bye.summary?.contains("Léa Martin") == true, "\(bye.summary ?? "")")
+
+            let call = try #require(try await Call.find(started.callId, on: app.db))
+            #expect(call.status == "ended" && call.outcome == "booked" && call.reportReceivedAt != nil)
+            #expect(call.transcript?.contains("User: Le premier") == true)
+            #expect(call.messagesJSON?.contains("\"bot\"") == true)
+            let appointment = try #require(try await Appointment.query(on: app.db).filter(\.$org.$id == owner.orgID).first())
+            #expect(appointment.source == .call && appointment.callID == started.callId)
+            let lines = try await CallTranscriptLine.query(on: app.db).filter(\.$call.$id == started.callId).count()
+            #expect(lines == 9, "greeting + 4 caller lines + 4 replies")
+            #expect(try await CallEvent.query(on: app.db).filter(\.$call.$id == started.callId).filter(\.$type == "tool-calls").count() == 2)
+
+            // Ended: saying more is refused; hanging up again answers the same.
+            #expect(try await client.refusedSay(started.callId, "Allô ?", status: .conflict) == "simulator_call_ended")
+            let again = try await client.hangUp(started.callId)
+            #expect(again.outcome == "booked" && again.status == "ended")
+        }
+    }
+
+    @Test func scriptedCallTakesAMessageInEnglish() async throws {
+        try await withAVA { app in
+            let owner = try await SimulatorOwner.make(app, locale: "en", serviceName: "Consultation")
+            let client = SimulatorClient(app: app, token: owner.token)
+            let started = try #require(try await client.start())
+            #expect(started.greeting.hasPrefix("Hello"))
+            let name = try await client.say(started.callId, "Could someone call me back please?")
+            #expect(name.reply.contains("name"), "\(name.reply)")
+            let what = try await client.say(started.callId, "My name is Sam Cole")
+            #expect(what.reply.contains("message"), "\(what.reply)")
+            let taken = try await client.say(started.callId, "It's about my invoice from last month")
+            #expect(taken.toolCalls.map(\.name) == ["takeMessage"] && taken.toolCalls[0].result != nil, "\(taken)")
+            let ended = try await client.hangUp(started.callId)
+            #expect(ended.outcome == "message" && ended.status == "ended")
+            let message = try #require(try await OwnerMessage.query(on: app.db).filter(\.$org.$id == owner.orgID).first())
+            #expect(message.name == "Sam Cole" && message.reason == "It's about my invoice from last month")
+            #expect(message.callID == started.callId && message.phone == "+14155550100")
+            #expect(try await Call.find(started.callId, on: app.db)?.summary?.contains("message") == true)
+        }
+    }
+
+    @Test func scriptedHebrewPicksADayAndATime() async throws {
+        try await withAVA { app in
+            let owner = try await SimulatorOwner.make(app, locale: "he", serviceName: "תספורת")
+            let client = SimulatorClient(app: app, token: owner.token)
+            let started = try #require(try await client.start(["callerName": "דנה לוי"]))
+            let offered = try await client.say(started.callId, "שלום, אני רוצה לקבוע תור מחר בבוקר")
+            #expect(offered.toolCalls.map(\.name) == ["checkAvailability"], "\(offered.reply)")
+            #expect(offered.toolCalls[0].arguments.contains("\"partOfDay\":\"morning\""))
+            #expect(offered.reply.contains("מחר"), "\(offered.reply)")
+            let booked = try await client.say(started.callId, "בשעה 10:00 בבקשה")
+            #expect(booked.toolCalls.map(\.name) == ["bookAppointment"], "\(booked.reply)")
+            #expect(booked.toolCalls.first?.arguments.contains("T10:00") == true, "\(booked.toolCalls)")
+            #expect(booked.toolCalls.first?.result != nil, "\(booked.toolCalls)")
+            let ended = try await client.hangUp(started.callId)
+            #expect(ended.outcome == "booked")
+        }
+    }
+
+    @Test func badInputIsRefusedClearly() async throws {
+        try await withAVA { app in
+            let owner = try await SimulatorOwner.make(app)
+            let client = SimulatorClient(app: app, token: owner.token)
+            _ = try await client.start(["callerNumber": "12"], expect: .unprocessableEntity)
+            _ = try await client.start(["callerName": String(repeating: "a", count: 81)], expect: .unprocessableEntity)
+            let started = try #require(try await client.start())
+            #expect(try await client.refusedSay(started.callId, "   ", status: .unprocessableEntity) == "simulator_text_required")
+            #expect(try await client.refusedSay(started.callId, String(repeating: "é", count: 1001), status: .unprocessableEntity)
+                == "simulator_text_too_long")
+            #expect(try await client.refusedSay(UUID(), "Bonjour", status: .notFound) == "not_found")
+
+            // Another organisation cannot see, speak in or hang up this call.
+            let stranger = try await SimulatorOwner.make(app)
+            let other = SimulatorClient(app: app, token: stranger.token)
+            #expect(try await other.refusedSay(started.callId, "Bonjour", status: .notFound) == "not_found")
+            try await app.testing().test(.POST, "/api/v1/simulator/calls/\(started.callId)/hang-up", headers: .bearer(stranger.token),
+                                         afterResponse: { res throws in #expect(res.status == .notFound) })
+            try await app.testing().test(.GET, "/api/v1/simulator/calls/\(started.callId)", headers: .bearer(stranger.token),
+                                         afterResponse: { res throws in #expect(res.status == .notFound) })
+            try await app.testing().test(.POST, "/api/v1/simulator/calls", afterResponse: { res throws in
+                #expect(res.status == .unauthorized)
+            })
+            try await app.testing().test(.POST, "/api/v1/simulator/calls/\(started.callId)/say", headers: .bearer(owner.token),
+                                         beforeRequest: { req in
+                req.headers.contentType = .json
+                req.body = ByteBuffer(string: "{\"text\": ")
+            }, afterResponse: { res throws in #expect(res.status == .badRequest) })
+            // Nothing of the refused turns was stored.
+            #expect(try await CallTranscriptLine.query(on: app.db).filter(\.$call.$id == started.callId).count() == 1)
+            try await app.testing().test(.GET, "/api/v1/simulator/calls/\(started.callId)", headers: .bearer(owner.token),
+                                         afterResponse: { res throws in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("\"scripted\":true"))
+            })
+        }
+    }
+
+    /// A watcher of the organisation's calls sees the simulated call live, line by line, like a real one.
+    @Test func aSimulatedCallAppearsLive() async throws {
+        try await withAVA { app in
+            let owner = try await SimulatorOwner.make(app, locale: "fr")
+            let client = SimulatorClient(app: app, token: owner.token)
+            try await withServer(app) { port in
+                let watcher = try await SSEClient.open(app, port: port, path: "/api/v1/calls/live", token: owner.token)
+                #expect(await watcher.next()?.event == "ready")
+                let started = try #require(try await client.start(["callerName": "Léa"]))
+                var seen: [SSEFrame] = []
+                while let frame = await watcher.nextEvent(timeout: .seconds(2)) {
+                    seen.append(frame)
+                    if frame.event == "transcript", frame.json["role"] == "assistant" { break }
+                }
+                #expect(seen.map(\.event) == ["status", "status", "transcript"], "\(seen)")
+                #expect(seen.last?.json["text"] == started.greeting)
+                #expect(seen.allSatisfy { $0.json["callId"]?.lowercased() == started.callId.uuidString.lowercased() })
+                _ = try await client.say(started.callId, "Je voudrais un rendez-vous")
+                var texts: [String] = []
+                while let frame = await watcher.nextEvent(timeout: .seconds(2)), texts.count < 3 {
+                    if frame.event == "transcript", frame.json["final"] == "true" { texts.append(frame.json["text"] ?? "") }
+                }
+                #expect(texts.first == "Je voudrais un rendez-vous")
+                #expect(texts.dropFirst().first?.hasPrefix("Les prochains créneaux libres") == true, "\(texts)")
+                _ = try await client.hangUp(started.callId)
+                var ended = false
+                while let frame = await watcher.nextEvent(timeout: .seconds(2)) {
+                    if frame.event == "ended" { ended = true; break }
+                }
+                #expect(ended)
+                await watcher.close()
+            }
+        }
+    }
+
+    @Test func callerWordsAreUnderstood() {
+        let today = LocalDate("2026-03-10")!  // a Tuesday
+        #expect(CallerWords("Je voudrais un rendez-vous").isBooking)
+        #expect(CallerWords("I'd like to book a haircut").isBooking)
+        #expect(CallerWords("אני רוצה לקבוע תור").isBooking)
+        #expect(CallerWords("Pouvez-vous me rappeler ?").isMessage)
+        #expect(CallerWords("אפשר להשאיר הודעה?").isMessage)
+        #expect(CallerWords("Non merci, au revoir").isGoodbye)
+        #expect(CallerWords("mardi à 10h30").time! == (10, 30))
+        #expect(CallerWords("at 3 pm").time! == (15, 0))
+        #expect(CallerWords("בשעה 14:15").time! == (14, 15))
+        #expect(CallerWords("jeudi").day(after: today) == LocalDate("2026-03-12"))
+        #expect(CallerWords("tomorrow").day(after: today) == LocalDate("2026-03-11"))
+        #expect(CallerWords("ביום שני").day(after: today) == LocalDate("2026-03-16"))
+        #expect(CallerWords("le deuxième").ordinal == 1)
+        #expect(CallerWords("the last one").ordinal == -1)
+        #expect(CallerWords("הראשון").ordinal == 0)
+        #expect(CallerWords("je m'appelle Léa Martin").name == "Léa Martin")
+        #expect(CallerWords("c'est pour un rendez-vous").namesThemselves == false)
+        #expect(CallerWords("06 12 34").name == nil)
+    }
+}
