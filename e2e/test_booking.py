@@ -20,7 +20,9 @@ from test_journey import open_journey, sign_up, unique_phone
 ZONES = {"fr": "Europe/Paris", "he": "Asia/Jerusalem"}
 SERVICE = {"fr": "Coupe et brushing", "he": "תספורת ופן"}
 CUSTOMER = {"fr": "Léa Martin", "he": "נועה לוי"}
-CUSTOMER_PHONE = {"fr": "06 98 76 54 32", "he": "052-987-6543"}
+# National format as typed, and the E.164 the outbox shows: one number per locale and device.
+CUSTOMER_PHONE = {("fr", "phone"): ("06 98 76 54 32", "+33698765432"), ("fr", "desktop"): ("06 98 76 54 33", "+33698765433"),
+                  ("he", "phone"): ("052-987-6543", "+972529876543"), ("he", "desktop"): ("052-987-6544", "+972529876544")}
 WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
 
@@ -87,7 +89,7 @@ def test_hours_service_and_appointment(browser: Browser, server: Server, device:
         form.locator('[name="date"]').fill(day)
         form.locator('[name="time"]').fill("10:00")
         form.locator('[name="customerName"]').fill(CUSTOMER[locale])
-        form.locator('[name="phone"]').fill(CUSTOMER_PHONE[locale])
+        form.locator('[name="phone"]').fill(CUSTOMER_PHONE[(locale, device)][0])
         j.shot("appointment-filled")
         j.submit(f"/{locale}/appointments")
         j.wait_for_path(rf"/{locale}/appointments", "after booking")
@@ -114,6 +116,16 @@ def test_hours_service_and_appointment(browser: Browser, server: Server, device:
         j.submit("/reschedule")
         expect(page.locator(".alert-error")).to_be_visible()
         j.shot("appointment-outside-hours")
+
+        # The background worker texts the customer; without Twilio the text lands in the development outbox.
+        texts = page.locator(".mail-item", has_text=CUSTOMER_PHONE[(locale, device)][1]).filter(has_text="SMS")
+        for _ in range(30):
+            page.goto(j.url("/dev/outbox"))
+            if texts.count() >= 2:  # the booking's and the move's
+                break
+            page.wait_for_timeout(500)
+        assert texts.count() >= 2, f"{texts.count()} booking texts in the outbox, expected 2"
+        j.shot("outbox-texts")
 
         if locale == "he":
             assert page.locator("html").get_attribute("dir") == "rtl"

@@ -5,10 +5,11 @@
 // (a "Speak" button) and speech synthesis (a "read replies aloud" switch); typing always works.
 import { startLiveCall } from "./live-calls.js";
 
-const root = document.querySelector("[data-simulator]");
-if (root) init(root);
-
-function init(section) {
+// Another page can show a simulated call too (the onboarding's test call): it includes
+// Resources/Views/app/simulator-call.leaf, which loads this module; every [data-simulator] element starts once.
+export function initSimulator(section) {
+  if (section.dataset.simulatorStarted) return;
+  section.dataset.simulatorStarted = "true";
   const callId = section.dataset.simulator;
   const form = section.querySelector("[data-simulator-say]");
   const ended = section.dataset.ended === "true";
@@ -66,7 +67,7 @@ function init(section) {
   }
 
   function finish() {
-    // The server shows the summary and outcome of an ended call.
+    // The server shows the summary and outcome of an ended call (on this same page, simulator or onboarding).
     window.setTimeout(() => { window.location.href = `${window.location.pathname}?call=${encodeURIComponent(callId)}`; }, 600);
   }
 
@@ -149,3 +150,5 @@ function init(section) {
     });
   }
 }
+
+for (const section of document.querySelectorAll("[data-simulator]")) initSimulator(section);

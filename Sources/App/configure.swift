@@ -36,6 +36,7 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
     app.useKeyring(try Keyring.configured(for: config))
     app.asyncCommands.use(RotateKeysCommand(), as: "rotate-keys")
     app.asyncCommands.use(BenchAvailabilityCommand(), as: "bench-availability")
+    app.asyncCommands.use(BenchCallsCommand(), as: "bench-calls")
 
     let translations = try Translations.load(from: app.directory.resourcesDirectory + "Locales")
     app.translations = translations

@@ -36,6 +36,7 @@ func routes(_ app: Application) throws {
         ShellController().register(on: localized)
         PhoneNumberPagesController(locale: locale).register(on: localized)
         BookingSettingsPagesController(locale: locale).register(on: localized)
+        StaffHoursPagesController(locale: locale).register(on: localized)
         AppointmentPagesController(locale: locale).register(on: localized)
         SimulatorPagesController(locale: locale).register(on: localized)
     }

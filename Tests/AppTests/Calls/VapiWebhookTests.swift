@@ -164,6 +164,10 @@ struct VapiWebhookAuthTests {
             #expect(try await postWebhook(app, org.path, org.factory().statusUpdate("ringing"),
                                           headers: ["X-Vapi-Secret": Self.secret]).status == .ok)
             #expect(try await Call.query(on: app.db).count() == 2)
+            // The assistant AVA hands Vapi tells it to send the secret back.
+            let answer = try await postWebhook(app, org.path, org.factory().assistantRequest(), headers: ["X-Vapi-Secret": Self.secret])
+            let server = (jsonObject(answer.body)["assistant"] as? [String: Any])?["server"] as? [String: Any]
+            #expect((server?["headers"] as? [String: String])?["X-Vapi-Secret"] == Self.secret)
         }
     }
 

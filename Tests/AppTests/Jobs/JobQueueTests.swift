@@ -202,4 +202,24 @@ struct JobQueueTests {
             #expect(await log.total == 1)
         }
     }
+
+    @Test func anOperatorCanQueueAFailedJobAgain() async throws {
+        try await withAVA { app in
+            let log = RunLog()
+            app.jobs.register("test.fixed") { _ in
+                if await log.record("fixed") == 1 { throw JobFailure("down") }
+            }
+            let job = try await Jobs.enqueue(kind: "test.fixed", payload: TestPayload(name: "r"), maxAttempts: 1, on: app.db)
+            try await app.jobs.runDue()
+            #expect(try await JobRecord.find(job.id, on: app.db)?.status == "failed")
+            var context = CommandContext(console: Terminal(), input: CommandInput(arguments: ["ava", "--retry", job.id!.uuidString]))
+            context.application = app
+            try await JobsCommand().run(using: &context)
+            #expect(try await JobRecord.find(job.id, on: app.db)?.status == "queued")
+            try await app.jobs.runDue()
+            let stored = try #require(try await JobRecord.find(job.id, on: app.db))
+            #expect(stored.status == "done")
+            #expect(await log.total == 2)
+        }
+    }
 }

@@ -149,4 +149,27 @@ struct LiveRelayTests {
             #expect(await firstEvent(of: watcher)?.text == "après la coupure")
         }
     }
+
+    /// A server that stops answering without closing the socket (frozen backend, cut without reset): the
+    /// watchdog notices and the relay reconnects. The backend is frozen with SIGSTOP (same machine, as root).
+    @Test(.enabled(if: getuid() == 0)) func relayReconnectsWhenTheServerStopsAnswering() async throws {
+        try await withTwoAVAs { processA, processB in
+            let relay = try #require(processB.liveCalls.relayForTesting)
+            relay.watchdogTiming.withLockedValue { $0 = (.milliseconds(200), .milliseconds(500)) }
+            let org = UUID(), call = UUID()
+            let watcher = processB.liveCalls.subscribe(orgID: org, callID: call)
+            #expect(await processB.liveCalls.waitUntilRelaying(timeout: .seconds(5)))
+
+            let sql = try #require(processA.db as? any SQLDatabase)
+            let listening = #"LISTEN "\#(relay.channel)";"#
+            struct Backend: Decodable { var pid: Int32 }
+            let backend = try #require(try await sql.raw("SELECT pid FROM pg_stat_activity WHERE query = \(bind: listening)").first(decoding: Backend.self))
+            #expect(kill(backend.pid, SIGSTOP) == 0)
+            defer { kill(backend.pid, SIGCONT) }
+            #expect(await eventually(timeout: .seconds(10)) { relay.connectionsOpened == 2 && relay.isListening })
+
+            processA.liveCalls.publish(liveTranscript(org: org, call: call, text: "toujours là"))
+            #expect(await firstEvent(of: watcher)?.text == "toujours là")
+        }
+    }
 }

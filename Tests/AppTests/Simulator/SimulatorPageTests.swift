@@ -96,6 +96,20 @@ struct SimulatorPageTests {
         }
     }
 
+    /// The onboarding's test call can embed the conversation: forms come back to it, and only to it.
+    @Test func formsReturnOnlyToTheOnboarding() async throws {
+        try await withAVA { app in
+            let (web, _) = try await signedIn(app, locale: "en")
+            let back = try await web.post("/en/simulator/start", form: ["returnTo": "/en/onboarding"], csrfFrom: "/en/simulator")
+            let location = try #require(back.headers.first(name: .location))
+            #expect(location.hasPrefix("/en/onboarding?call="), "\(location)")
+            for hostile in ["https://evil.example/en/onboarding", "//evil.example", "/en/onboarding/../../logout", "/en/settings"] {
+                let elsewhere = try await web.post("/en/simulator/start", form: ["returnTo": hostile], csrfFrom: "/en/simulator")
+                #expect(elsewhere.headers.first(name: .location)?.hasPrefix("/en/simulator?call=") == true, "\(hostile)")
+            }
+        }
+    }
+
     @Test func signedOutVisitorsAreSentToSignIn() async throws {
         try await withAVA { app in
             let page = try await WebClient(app).get("/fr/simulator")

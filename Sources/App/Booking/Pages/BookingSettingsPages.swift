@@ -50,20 +50,8 @@ struct BookingSettingsPagesController {
         let clock = BookingPageClock(org: org, locale: locale)
         let profile = try await BookingProfile.forOrg(user.orgID, on: req.db)
         let hours = profile.weeklyHours
-        let days = clock.orderedWeekdays.map { weekday -> DayRow in
-            let stored = hours.intervals(on: weekday.day)
-            let intervals = (0..<BookingSettingsForms.intervalsPerDay).map { index -> Interval in
-                if errorSection == "hours" {
-                    return Interval(index: index, start: form["\(weekday.day.rawValue)-\(index)-start"] ?? "",
-                                    end: form["\(weekday.day.rawValue)-\(index)-end"] ?? "")
-                }
-                return index < stored.count
-                    ? Interval(index: index, start: stored[index].start.description, end: stored[index].end.description)
-                    : Interval(index: index, start: "", end: "")
-            }
-            let dayError = errorSection == "hours" && (error?.field ?? "").hasPrefix(weekday.day.rawValue) ? error.map(req.message) : nil
-            return DayRow(key: weekday.day.rawValue, name: weekday.name, intervals: intervals, error: dayError)
-        }
+        let days = Self.dayRows(clock: clock, hours: hours, form: errorSection == "hours" ? form : nil,
+                                error: errorSection == "hours" ? error : nil, req: req)
         let services = try await BookingService.query(on: req.db).filter(\.$org.$id == user.orgID).sort(\.$position).sort(\.$name).all()
         let closures = try await BookingClosure.query(on: req.db).filter(\.$org.$id == user.orgID).sort(\.$startDate).all()
         let staff = try await StaffMember.query(on: req.db).filter(\.$org.$id == user.orgID).sort(\.$name).all()
@@ -83,6 +71,24 @@ struct BookingSettingsPagesController {
             form: errorSection == "hours" ? [:] : form, saved: saved)
         return try await PageRenderer.render(req, "app/booking-settings", page: "booking-settings", titleKey: "title_booking_settings",
                                              status: status, extra: extra)
+    }
+
+    /// The hours grid: what was typed when `form` is given (a rejected form), else the stored hours.
+    static func dayRows(clock: BookingPageClock, hours: WeeklyHours, form: [String: String]?, error: AppError?, req: Request) -> [DayRow] {
+        clock.orderedWeekdays.map { weekday -> DayRow in
+            let stored = hours.intervals(on: weekday.day)
+            let intervals = (0..<BookingSettingsForms.intervalsPerDay).map { index -> Interval in
+                if let form {
+                    return Interval(index: index, start: form["\(weekday.day.rawValue)-\(index)-start"] ?? "",
+                                    end: form["\(weekday.day.rawValue)-\(index)-end"] ?? "")
+                }
+                return index < stored.count
+                    ? Interval(index: index, start: stored[index].start.description, end: stored[index].end.description)
+                    : Interval(index: index, start: "", end: "")
+            }
+            let dayError = (error?.field ?? "").hasPrefix(weekday.day.rawValue) ? error.map(req.message) : nil
+            return DayRow(key: weekday.day.rawValue, name: weekday.name, intervals: intervals, error: dayError)
+        }
     }
 
     private func done(_ req: Request, _ section: String) -> Response {

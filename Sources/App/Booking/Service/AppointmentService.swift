@@ -107,8 +107,13 @@ struct AppointmentService: Sendable {
             } else if appointment.status == .cancelled && status != .booked {
                 throw AppError.validation("appointment_not_booked", field: "status")
             }
+            let restored = status == .booked && appointment.status != .booked
             appointment.status = status
             try await appointment.save(on: tx)
+            if restored {
+                // Back in the calendar: the customer hears of it as of a new booking.
+                try await BookingNotifications.appointmentChanged(id, orgID: self.orgID, change: .booked, on: tx)
+            }
             return appointment
         }
     }

@@ -148,6 +148,8 @@ final class PostgresLiveRelay: LiveCallRelay {
                 let connection = try await PostgresConnection.connect(
                     on: eventLoopGroup.any(), configuration: connectionConfiguration, id: 1, logger: logger)
                 let number = receiving.withLockedValue { $0.connections += 1; return $0.connections }
+                let watchdog = startWatchdog(connection)
+                defer { watchdog.cancel() }
                 do {
                     try await connection.listen(on: channel) { notifications in
                         backoff = .milliseconds(250)
@@ -171,6 +173,40 @@ final class PostgresLiveRelay: LiveCallRelay {
         }
         setListening(false)
     }
+
+    /// A connection can die silently (a cut without a reset, a frozen server): a LISTEN session would then
+    /// wait forever. Every `interval` the watchdog asks `SELECT 1`; no answer within `timeout` closes the
+    /// connection, which ends the LISTEN and makes the loop reconnect.
+    private func startWatchdog(_ connection: PostgresConnection) -> Task<Void, Never> {
+        let (interval, timeout) = watchdogTiming.withLockedValue { $0 }
+        let logger = self.logger
+        return Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { return }
+                let alive = await withTaskGroup(of: Bool.self) { group in
+                    group.addTask { (try? await connection.query("SELECT 1", logger: logger).collect()) != nil }
+                    group.addTask {
+                        try? await Task.sleep(for: timeout)
+                        if Task.isCancelled { return true }
+                        try? await connection.close()  // also fails the pending query, so the group can end
+                        return false
+                    }
+                    let first = await group.next() ?? false
+                    group.cancelAll()
+                    return first
+                }
+                if !alive {
+                    logger.warning("live relay connection unresponsive: reconnecting")
+                    try? await connection.close()
+                    return
+                }
+            }
+        }
+    }
+
+    /// How often the LISTEN connection is checked, and how long an answer may take.
+    let watchdogTiming = NIOLockedValueBox<(interval: Duration, timeout: Duration)>((.seconds(30), .seconds(10)))
 
     private func receive(_ payload: String) {
         guard let wire = LiveCallWire.decode(payload) else {

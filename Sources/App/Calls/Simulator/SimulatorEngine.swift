@@ -155,7 +155,14 @@ struct SimulatorEngine {
 
     private func summarise(_ call: SimulatedCall) async -> String {
         let booked = call.toolCalls.last { $0.name == "bookAppointment" && $0.result != nil }
-        let bookedText = booked?.result.flatMap { ToolResultLine.message(of: $0) }
+        // "Coupe, vendredi 27 novembre à 09:00": the service asked for and the time booked, in the business's zone.
+        let bookedText = booked?.result.flatMap { line -> String? in
+            guard let start = ToolResultLine.start(of: line) else { return ToolResultLine.message(of: line) }
+            let when = BookingTexts.when(start, locale: call.locale, timeZoneID: call.org.timezone)
+            let checked = call.toolCalls.last { $0.name == "checkAvailability" && $0.result != nil }?.result
+            let service = checked.flatMap(ToolResultLine.service(of:))
+            return [service, when].compactMap { $0 }.joined(separator: ", ")
+        }
         let message = call.toolCalls.contains { $0.name == "takeMessage" && $0.result != nil }
         let transferred = call.toolCalls.contains { $0.name == "transferTarget" && $0.result != nil }
         let caller = call.factory.callerName ?? call.script.name ?? call.factory.callerNumber
@@ -256,12 +263,20 @@ enum SimulatorErrors {
 /// Reading a tool's one-line `result` (compact JSON).
 enum ToolResultLine {
     struct Slot: Decodable, Sendable, Equatable { var start: String; var spoken: String }
-    private struct Fields: Decodable { var message: String?; var slots: [Slot]?; var alternatives: [Slot]? }
+    private struct Fields: Decodable { var message: String?; var service: String?; var slots: [Slot]?; var alternatives: [Slot]? }
 
     private static func fields(_ line: String) -> Fields? {
         try? JSONDecoder().decode(Fields.self, from: Data(line.utf8))
     }
 
     static func message(of line: String) -> String? { fields(line)?.message }
+    static func service(of line: String) -> String? { fields(line)?.service }
+
+    /// The booked instant (`start`, ISO 8601) of a bookAppointment result.
+    static func start(of line: String) -> Date? {
+        struct Start: Decodable { var start: String? }
+        guard let text = (try? JSONDecoder().decode(Start.self, from: Data(line.utf8)))?.start else { return nil }
+        return ISO8601DateFormatter().date(from: text)
+    }
     static func slots(of line: String) -> [Slot] { fields(line)?.slots ?? fields(line)?.alternatives ?? [] }
 }

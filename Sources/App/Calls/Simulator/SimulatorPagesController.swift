@@ -24,10 +24,14 @@ struct SimulatorPagesController {
         var ended: Bool
         var lines: [LineView]
         var summary: String?
+        var outcome: String?
         var outcomeLabel: String?
     }
 
-    struct Extra: Encodable {
+    /// Everything `app/simulator-call.leaf` needs, under the key `simulator`. Another page (the onboarding's
+    /// test call) can show a simulated call by putting `conversation(...)` in its context as `simulator`
+    /// and `#extend("app/simulator-call")`; with `returnTo` set to that page, the forms come back to it.
+    struct Conversation: Encodable {
         var call: CallView?
         var hasCall: Bool
         var showStart: Bool
@@ -40,10 +44,16 @@ struct SimulatorPagesController {
         /// BCP 47 tag of the conversation's language, for speech recognition and synthesis.
         var speechLang: String
         var conversationDir: String
+        var returnTo: String?
+        /// Shown inside another page: no "new call" buttons after the summary.
+        var embedded: Bool
     }
 
-    private func page(_ req: Request, callID: UUID? = nil, form: [String: String] = [:], error: AppError? = nil,
-                      status: HTTPStatus = .ok) async throws -> Response {
+    struct Extra: Encodable { var simulator: Conversation }
+
+    /// The simulated call `callID` (or the one named by `?call=`) of the signed-in user's organisation.
+    static func conversation(_ req: Request, locale: AppLocale, callID: UUID? = nil, form: [String: String] = [:],
+                             error: AppError? = nil, returnTo: String? = nil, embedded: Bool = false) async throws -> Conversation {
         let user = try req.requireUser()
         guard let org = try await Org.find(user.orgID, on: req.db) else { throw AppError.notFound }
         let id = callID ?? (try? req.query.get(String.self, at: "call")).flatMap(UUID.init(uuidString:))
@@ -53,16 +63,31 @@ struct SimulatorPagesController {
         let view = call.map { call in
             CallView(id: call.callID.uuidString, ended: call.ended,
                      lines: call.lines.map { LineView(role: $0.role, who: $0.role == "assistant" ? "AVA" : t("simulator_you"), text: $0.text) },
-                     summary: call.summary,
+                     summary: call.summary, outcome: call.outcome,
                      outcomeLabel: call.ended ? t("simulator_outcome_\(call.outcome ?? "none")") : nil)
         }
-        let extra = Extra(call: view, hasCall: view != nil, showStart: view?.ended ?? true, scripted: req.application.appConfig.languageModel == nil,
-                          formError: error.map(req.message), errorField: error?.field ?? "", text: form["text"] ?? "",
-                          callerName: form["callerName"] ?? "", callerNumber: form["callerNumber"] ?? "",
-                          speechLang: BookingTexts.localeIdentifier(orgLocale).replacingOccurrences(of: "_", with: "-"),
-                          conversationDir: orgLocale.direction)
+        return Conversation(call: view, hasCall: view != nil, showStart: view?.ended ?? true,
+                            scripted: req.application.appConfig.languageModel == nil,
+                            formError: error.map(req.message), errorField: error?.field ?? "", text: form["text"] ?? "",
+                            callerName: form["callerName"] ?? "", callerNumber: form["callerNumber"] ?? "",
+                            speechLang: BookingTexts.localeIdentifier(orgLocale).replacingOccurrences(of: "_", with: "-"),
+                            conversationDir: orgLocale.direction, returnTo: returnTo, embedded: embedded)
+    }
+
+    private func page(_ req: Request, callID: UUID? = nil, form: [String: String] = [:], error: AppError? = nil,
+                      status: HTTPStatus = .ok) async throws -> Response {
+        let conversation = try await Self.conversation(req, locale: locale, callID: callID, form: form, error: error,
+                                                       returnTo: allowedReturn(form["returnTo"]))
         return try await PageRenderer.render(req, "app/simulator", page: "simulator", titleKey: "title_simulator",
-                                             status: status, extra: extra)
+                                             status: status, extra: Extra(simulator: conversation))
+    }
+
+    /// Only a page of AVA's onboarding may be returned to (a plain path: no scheme, host, query or "..").
+    private func allowedReturn(_ value: String?) -> String? {
+        guard let value, value.hasPrefix(PageRenderer.path(locale, "/onboarding")), value.count <= 100, !value.contains(".."),
+              !value.contains("//"), value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "/" || $0 == "-") })
+        else { return nil }
+        return value
     }
 
     private func start(_ req: Request) async throws -> Response {
@@ -73,7 +98,7 @@ struct SimulatorPagesController {
             let input = try await SimulatorAPIController.caller(body, orgID: user.orgID, db: req.db)
             let call = try await SimulatorEngine(app: req.application, logger: req.logger)
                 .start(orgID: user.orgID, callerNumber: input.number, callerName: input.name)
-            return req.redirect(to: conversation(call.callID), redirectType: .normal)
+            return req.redirect(to: afterPost(call.callID, form), redirectType: .normal)
         } catch let error as AppError where error.status == .unprocessableEntity {
             return try await page(req, form: form, error: error, status: .unprocessableEntity)
         }
@@ -86,7 +111,7 @@ struct SimulatorPagesController {
         do {
             let text = try SimulatorAPIController.spoken(form["text"])
             _ = try await SimulatorEngine(app: req.application, logger: req.logger).say(text, callID: id, orgID: user.orgID)
-            return req.redirect(to: conversation(id) + "#say", redirectType: .normal)
+            return req.redirect(to: afterPost(id, form) + "#say", redirectType: .normal)
         } catch let error as AppError where error.status == .unprocessableEntity || error.status == .conflict {
             return try await page(req, callID: id, form: form, error: error, status: error.status)
         }
@@ -95,15 +120,16 @@ struct SimulatorPagesController {
     private func hangUp(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         guard let id = req.parameters.get("callID", as: UUID.self) else { throw AppError.notFound }
+        let form = (try? req.content.decode([String: String].self)) ?? [:]
         do {
             _ = try await SimulatorEngine(app: req.application, logger: req.logger).hangUp(callID: id, orgID: user.orgID)
         } catch let error as AppError where error.status == .conflict {
-            return try await page(req, callID: id, error: error, status: error.status)
+            return try await page(req, callID: id, form: form, error: error, status: error.status)
         }
-        return req.redirect(to: conversation(id), redirectType: .normal)
+        return req.redirect(to: afterPost(id, form), redirectType: .normal)
     }
 
-    private func conversation(_ id: UUID) -> String {
-        PageRenderer.path(locale, Self.path) + "?call=\(id.uuidString)"
+    private func afterPost(_ id: UUID, _ form: [String: String]) -> String {
+        (allowedReturn(form["returnTo"]) ?? PageRenderer.path(locale, Self.path)) + "?call=\(id.uuidString)"
     }
 }

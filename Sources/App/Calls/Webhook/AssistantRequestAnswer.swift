@@ -17,13 +17,15 @@ struct AssistantRequestAnswer {
         let webhook = AssistantSync.webhookURL(publicURL: app.appConfig.publicURL, token: org.token)
         if open {
             if let id = assistant.vapiAssistantID, !SandboxTelephony.isSandboxID(id) { return WebhookAnswer(assistantId: id) }
-            return WebhookAnswer(assistant: AssistantSync.vapiRequest(assistant, org: orgModel, webhookURL: webhook))
+            return WebhookAnswer(assistant: AssistantSync.vapiRequest(assistant, org: orgModel, webhookURL: webhook,
+                                                                      webhookSecret: app.appConfig.vapiWebhookSecret))
         }
         let rule = AfterHoursRule.from(rulesJSON: assistant.rulesJSON)
         if rule.behaviour == .transfer, let number = rule.number, PhoneNumber(e164: number) != nil {
             return WebhookAnswer(destination: .init(number: number, message: AfterHoursRule.transferMessage(locale)))
         }
-        var closed = AssistantSync.vapiRequest(assistant, org: orgModel, webhookURL: webhook)
+        var closed = AssistantSync.vapiRequest(assistant, org: orgModel, webhookURL: webhook,
+                                               webhookSecret: app.appConfig.vapiWebhookSecret)
         closed.firstMessage = AfterHoursRule.greeting(locale).replacingOccurrences(of: "{business}", with: orgModel.name)
         if let prompt = closed.model.systemPrompt {
             closed.model.messages = [VapiMessage(role: "system", content: prompt + "\n" + AfterHoursRule.instruction(locale))]

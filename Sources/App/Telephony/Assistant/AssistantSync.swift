@@ -9,12 +9,14 @@ struct AssistantSync {
     let provider: any TelephonyProvider
     let db: any Database
     let publicURL: String
+    let webhookSecret: String?
     let logger: Logger
 
     init(_ req: Request) {
         provider = req.telephony
         db = req.db
         publicURL = req.application.appConfig.publicURL
+        webhookSecret = req.application.appConfig.vapiWebhookSecret
         logger = req.logger
     }
 
@@ -28,7 +30,8 @@ struct AssistantSync {
     @discardableResult
     func sync(_ assistant: Assistant, org: Org) async throws -> String? {
         let token = try await org.ensureWebhookToken(on: db)
-        let request = Self.vapiRequest(assistant, org: org, webhookURL: Self.webhookURL(publicURL: publicURL, token: token))
+        let request = Self.vapiRequest(assistant, org: org, webhookURL: Self.webhookURL(publicURL: publicURL, token: token),
+                                       webhookSecret: webhookSecret)
         do {
             let id = try await provider.upsertAssistant(id: SandboxTelephony.isSandboxID(assistant.vapiAssistantID) ? nil
                                                             : assistant.vapiAssistantID, request)
@@ -62,7 +65,7 @@ struct AssistantSync {
     /// The whole Vapi assistant for a profile: prompt in `model.messages`, AVA's tools in `model.tools`,
     /// voice and transcriber in the organisation's language, AVA's webhook, an explicit maximum duration
     /// and a post-call summary.
-    static func vapiRequest(_ assistant: Assistant, org: Org, webhookURL: String) -> VapiAssistantRequest {
+    static func vapiRequest(_ assistant: Assistant, org: Org, webhookURL: String, webhookSecret: String? = nil) -> VapiAssistantRequest {
         let locale = AppLocale(rawValue: org.locale) ?? .fallback
         let fill = { (text: String) in text.replacingOccurrences(of: "{business}", with: org.name)
             .replacingOccurrences(of: "{name}", with: assistant.name) }
@@ -74,7 +77,8 @@ struct AssistantSync {
             model: VapiModel(systemPrompt: prompt, tools: ReceptionistToolDeclarations.vapiTools(locale)),
             voice: VapiVoice(provider: "azure", voiceId: assistant.voice ?? DefaultAssistantProfile.voice(locale)),
             transcriber: .deepgram(language: locale.rawValue),
-            server: VapiServer(url: webhookURL, timeoutSeconds: serverTimeoutSeconds),
+            server: VapiServer(url: webhookURL, timeoutSeconds: serverTimeoutSeconds,
+                               headers: webhookSecret.map { ["X-Vapi-Secret": $0] }),
             maxDurationSeconds: maxDurationSeconds,
             analysisPlan: .summary)
     }

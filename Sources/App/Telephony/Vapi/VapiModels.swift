@@ -160,6 +160,8 @@ struct VapiServer: Codable, Sendable, Equatable {
     var url: String
     var timeoutSeconds: Int?
     var credentialId: String?
+    /// Sent by Vapi with every server message (AVA puts `X-Vapi-Secret` here when `VAPI_WEBHOOK_SECRET` is set).
+    var headers: [String: String]?
 }
 
 /// `analysisPlan` (`AnalysisPlan`, marked deprecated in the August 2026 document but still the only
