@@ -138,6 +138,24 @@ struct CalendarFeedTests {
         }
     }
 
+    @Test func concurrentFirstVisitsGetOneAddress() async throws {
+        try await withAVA { app in
+            let auth = try await signUp(app, SignupBody(email: uniqueEmail("race")))
+            let orgID = auth.organisation.id
+            let urls = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<6 {
+                    group.addTask { try await CalendarFeedService.address(orgID: orgID, app: app, on: app.db).url }
+                }
+                return try await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+            #expect(urls.allSatisfy { $0 != nil })
+            #expect(try await CalendarFeed.query(on: app.db).filter(\.$org.$id == orgID).count() == 1)
+            // Whatever each first visit saw, the address shown now is the one that works.
+            let current = try #require(try await address(app, auth))
+            #expect(try await fetch(app, current).0 == .ok)
+        }
+    }
+
     @Test func theAddressNeedsASignedInUser() async throws {
         try await withAVA { app in
             try await app.testing().test(.GET, "/api/v1/booking/calendar-feed", afterResponse: { res throws in

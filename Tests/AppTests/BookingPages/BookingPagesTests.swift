@@ -121,6 +121,27 @@ struct BookingPagesTests {
         }
     }
 
+    @Test func rulesAndTimeZoneAreSavedAndAnUnknownZoneRefused() async throws {
+        try await withAVA { app in
+            let (web, orgID) = try await signedIn(app, locale: "en")
+            let saved = try await web.post("/en/settings/booking/rules", form: [
+                "timezone": "America/Chicago", "minNoticeMinutes": "120", "maxDaysAhead": "30", "slotStepMinutes": "20",
+                "transferNumber": "(212) 555-0100",
+            ], csrfFrom: "/en/settings/booking")
+            #expect(saved.status == .seeOther)
+            #expect(try await Org.find(orgID, on: app.db)?.timezone == "America/Chicago")
+            let profile = try await BookingProfile.forOrg(orgID, on: app.db)
+            #expect(profile.minNoticeMinutes == 120 && profile.maxDaysAhead == 30 && profile.slotStepMinutes == 20)
+            #expect(profile.transferNumber == "+12125550100")
+            let bad = try await web.post("/en/settings/booking/rules", form: [
+                "timezone": "Mars/Olympus", "minNoticeMinutes": "120", "maxDaysAhead": "30", "slotStepMinutes": "20",
+            ], csrfFrom: "/en/settings/booking")
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.body.string.contains("value=\"Mars/Olympus\""))
+            #expect(try await Org.find(orgID, on: app.db)?.timezone == "America/Chicago")
+        }
+    }
+
     @Test func onlyOwnersAndAdminsChangeTheSettings() async throws {
         try await withAVA { app in
             let (web, orgID) = try await signedIn(app, locale: "en")
@@ -153,6 +174,26 @@ struct BookingPagesTests {
             #expect(try await StaffMember.find(member.id, on: app.db)?.active == false)
             let empty = try await web.post("/en/settings/booking/staff", form: ["name": ""], csrfFrom: "/en/settings/booking")
             #expect(empty.status == .unprocessableEntity)
+
+            // Their own hours, on their page.
+            let page = "/en/settings/booking/staff/\(member.id!)"
+            #expect(try await web.get(page).status == .ok)
+            let own = try await web.post(page, form: ["name": "Room 2", "ownHours": "on", "wed-0-start": "10:00", "wed-0-end": "16:00"],
+                                         csrfFrom: page)
+            #expect(own.status == .seeOther)
+            let reloaded = try #require(try await StaffMember.find(member.id, on: app.db))
+            #expect(reloaded.weeklyHours?.intervals(on: .wed).map(\.start.description) == ["10:00"])
+            #expect(reloaded.weeklyHours?.intervals(on: .mon).isEmpty == true)
+            let overlapping = try await web.post(page, form: ["name": "Room 2", "ownHours": "on", "wed-0-start": "10:00", "wed-0-end": "16:00",
+                                                              "wed-1-start": "15:00", "wed-1-end": "17:00"], csrfFrom: page)
+            #expect(overlapping.status == .unprocessableEntity)
+            #expect(overlapping.body.string.contains("Two opening intervals on the same day overlap"))
+            // Back to the business's hours.
+            _ = try await web.post(page, form: ["name": "Room 2"], csrfFrom: page)
+            #expect(try await StaffMember.find(member.id, on: app.db)?.hours == nil)
+            // Another organisation's staff page is not found.
+            let (other, _) = try await signedIn(app, locale: "en")
+            #expect(try await other.get(page).status == .notFound)
         }
     }
 

@@ -108,6 +108,19 @@ struct VapiWebhookTests {
         }
     }
 
+    @Test func theWebhookTokenNeverReachesTheLog() async throws {
+        LogCapture.install()
+        try await withAVA { app in
+            // Info is the level AVA runs at (debug adds Fluent's query dumps, for development only).
+            app.logger.logLevel = .info
+            let org = try await CallingOrg.make(app)
+            _ = try await postWebhook(app, org.path, org.factory().statusUpdate("ringing"))
+            _ = try await postWebhook(app, org.path, Data("not json".utf8))
+            #expect(LogCapture.text.contains("/api/v1/webhooks/vapi/[redacted]"))
+            #expect(!LogCapture.text.contains(org.token))
+        }
+    }
+
     @Test func badInputGetsAClearAnswerAndStoresNothing() async throws {
         try await withAVA { app in
             let org = try await CallingOrg.make(app)

@@ -48,6 +48,9 @@ struct SimulatorAPITests {
             let lines = try await CallTranscriptLine.query(on: app.db).filter(\.$call.$id == started.callId).count()
             #expect(lines == 9, "greeting + 4 caller lines + 4 replies")
             #expect(try await CallEvent.query(on: app.db).filter(\.$call.$id == started.callId).filter(\.$type == "tool-calls").count() == 2)
+            // Every turn is what Vapi would post: speech starts and stops, and the whole conversation restated.
+            #expect(try await CallEvent.query(on: app.db).filter(\.$call.$id == started.callId).filter(\.$type == "speech-update").count() == 16)
+            #expect(try await CallEvent.query(on: app.db).filter(\.$call.$id == started.callId).filter(\.$type == "conversation-update").count() == 4)
 
             // Ended: saying more is refused; hanging up again answers the same.
             #expect(try await client.refusedSay(started.callId, "Allô ?", status: .conflict) == "simulator_call_ended")
@@ -168,6 +171,84 @@ struct SimulatorAPITests {
         }
     }
 
+    /// A call left open (a closed tab) ends after a silence, as Vapi ends one, with its report.
+    @Test func abandonedCallsEndAfterSilence() async throws {
+        try await withAVA { app in
+            let owner = try await SimulatorOwner.make(app, locale: "fr")
+            let client = SimulatorClient(app: app, token: owner.token)
+            let quiet = try #require(try await client.start())
+            let active = try #require(try await client.start())
+            app.simulatedCalls.setLastActivity(quiet.callId, Date().addingTimeInterval(-SimulatorEngine.silenceTimeout - 60))
+            await SimulatorEngine(app: app, logger: app.logger).endAbandoned()
+            let ended = try #require(try await Call.find(quiet.callId, on: app.db))
+            #expect(ended.status == "ended" && ended.endedReason == "silence-timed-out" && ended.reportReceivedAt != nil)
+            #expect(try await Call.find(active.callId, on: app.db)?.status == "in-progress")
+            #expect(try await client.refusedSay(quiet.callId, "Allô ?", status: .conflict) == "simulator_call_ended")
+        }
+    }
+
+    /// With several services, AVA asks which one (the tool's own question) and takes the answer.
+    @Test func scriptedCallAsksWhichService() async throws {
+        try await withAVA { app in
+            let owner = try await SimulatorOwner.make(app, locale: "fr")
+            try await BookingService(orgID: owner.orgID, name: "Couleur", durationMinutes: 60, position: 1).create(on: app.db)
+            let client = SimulatorClient(app: app, token: owner.token)
+            let started = try #require(try await client.start(["callerName": "Paul Durand"]))
+            let which = try await client.say(started.callId, "Je voudrais réserver")
+            #expect(which.toolCalls.first?.error?.contains("Coupe ou Couleur") == true, "\(which)")
+            #expect(which.reply.contains("Coupe ou Couleur"), "\(which.reply)")
+            let offered = try await client.say(started.callId, "Une couleur s'il vous plaît")
+            #expect(offered.toolCalls.first?.result?.contains("\"service\":\"Couleur\"") == true, "\(offered)")
+            let booked = try await client.say(started.callId, "le deuxième")
+            #expect(booked.toolCalls.first?.name == "bookAppointment" && booked.toolCalls.first?.result != nil, "\(booked)")
+            let appointment = try #require(try await Appointment.query(on: app.db).filter(\.$org.$id == owner.orgID).with(\.$service).first())
+            #expect(appointment.service.name == "Couleur")
+            let ended = try await client.hangUp(started.callId)
+            #expect(ended.summary?.contains("Couleur") == true, "\(ended.summary ?? "")")
+        }
+    }
+
+    @Test func openCallsAreCapped() async throws {
+        try await withAVA { app in
+            let owner = try await SimulatorOwner.make(app, locale: "en")
+            let client = SimulatorClient(app: app, token: owner.token)
+            var first: UUID?
+            for _ in 0..<SimulatorEngine.maxOpenCalls {
+                let started = try await client.start()
+                if first == nil { first = started?.callId }
+            }
+            _ = try await client.start(expect: .tooManyRequests)
+            _ = try await client.hangUp(try #require(first))
+            _ = try await client.start()
+        }
+    }
+
+    /// How long a turn takes end to end (API, webhook processing, tools, database): printed, not asserted.
+    @Test func turnTimes() async throws {
+        try await withAVA { app in
+            let owner = try await SimulatorOwner.make(app, locale: "fr")
+            let client = SimulatorClient(app: app, token: owner.token)
+            var starts: [Double] = [], turns: [Double] = [], hangUps: [Double] = []
+            let clock = ContinuousClock()
+            func ms(_ duration: Duration) -> Double { Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000 }
+            for _ in 0..<10 {
+                var started: SimStarted?
+                starts.append(ms(try await clock.measure { started = try await client.start(["callerName": "Léa"]) }))
+                let id = try #require(started?.callId)
+                for text in ["Je voudrais un rendez-vous", "le dernier", "non merci"] where true {
+                    turns.append(ms(try await clock.measure { _ = try await client.say(id, text) }))
+                }
+                hangUps.append(ms(try await clock.measure { _ = try await client.hangUp(id) }))
+            }
+            func p(_ values: [Double], _ q: Double) -> String {
+                let sorted = values.sorted()
+                return String(format: "%.1f", sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))])
+            }
+            print("simulator (\(isPostgres ? "PostgreSQL" : "SQLite"), this build): start p50 \(p(starts, 0.5)) ms, say p50 \(p(turns, 0.5)) ms p90 \(p(turns, 0.9)) ms, hang-up p50 \(p(hangUps, 0.5)) ms")
+            #expect(try await Appointment.query(on: app.db).filter(\.$org.$id == owner.orgID).count() == 10)
+        }
+    }
+
     @Test func callerWordsAreUnderstood() {
         let today = LocalDate("2026-03-10")!  // a Tuesday
         #expect(CallerWords("Je voudrais un rendez-vous").isBooking)
@@ -178,6 +259,8 @@ struct SimulatorAPITests {
         #expect(CallerWords("Non merci, au revoir").isGoodbye)
         #expect(CallerWords("mardi à 10h30").time! == (10, 30))
         #expect(CallerWords("at 3 pm").time! == (15, 0))
+        #expect(CallerWords("3:30 pm works").time! == (15, 30))
+        #expect(CallerWords("à 10h").time! == (10, 0))
         #expect(CallerWords("בשעה 14:15").time! == (14, 15))
         #expect(CallerWords("jeudi").day(after: today) == LocalDate("2026-03-12"))
         #expect(CallerWords("tomorrow").day(after: today) == LocalDate("2026-03-11"))

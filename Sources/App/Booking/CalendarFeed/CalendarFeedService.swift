@@ -2,6 +2,7 @@ import AVACore
 import Crypto
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 
 /// Makes, shows and regenerates an organisation's private calendar address, and writes its feed.
@@ -39,18 +40,39 @@ enum CalendarFeedService {
     static func regenerate(orgID: UUID, app: Application, on db: any Database) async throws -> Address {
         let token = newToken()
         let sealed = try? app.keyring.encrypt(token)
-        let feed = try await db.transaction { db -> CalendarFeed in
-            let feed = try await CalendarFeed.query(on: db).filter(\.$org.$id == orgID).first() ?? {
+        // Single statements, no read-then-write transaction: on SQLite (WAL) a transaction that read first
+        // cannot write after another connection did, and two first visits may race here.
+        var attempt = 0
+        while true {
+            do {
+                if try await replaceToken(orgID: orgID, hash: hash(token), sealed: sealed, on: db) { break }
                 let feed = CalendarFeed()
                 feed.$org.id = orgID
-                return feed
-            }()
-            feed.tokenHash = hash(token)
-            feed.tokenEncrypted = sealed
-            try await feed.save(on: db)
-            return feed
+                feed.tokenHash = hash(token)
+                feed.tokenEncrypted = sealed
+                try await feed.create(on: db)
+                break
+            } catch {
+                attempt += 1
+                let raced = (error as? any DatabaseError)?.isConstraintFailure == true || AppointmentService.isLockConflict(error)
+                guard raced, attempt < 8 else { throw error }
+                try await Task.sleep(nanoseconds: UInt64(attempt) * 10_000_000)
+            }
         }
-        return Address(url: url(for: token, app: app), createdAt: feed.updatedAt ?? feed.createdAt)
+        let feed = try await CalendarFeed.query(on: db).filter(\.$org.$id == orgID).first()
+        return Address(url: url(for: token, app: app), createdAt: feed?.updatedAt ?? feed?.createdAt)
+    }
+
+    /// Puts a new token on the organisation's row; false when it has none yet.
+    private static func replaceToken(orgID: UUID, hash: String, sealed: String?, on db: any Database) async throws -> Bool {
+        let sql = db as! any SQLDatabase
+        let updated = try await sql.update(CalendarFeed.schema)
+            .set("token_hash", to: SQLBind(hash))
+            .set("token_encrypted", to: sealed.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
+            .set("updated_at", to: SQLBind(Date()))
+            .where("org_id", .equal, SQLBind(orgID))
+            .returning("id").all()
+        return !updated.isEmpty
     }
 
     /// The organisation whose address carries `token`, if any.

@@ -45,6 +45,49 @@ struct BookingSettingsForms {
         try await profile.save(on: db)
     }
 
+    // MARK: Rules and time zone
+
+    /// The same rules as `PUT /api/v1/booking/settings` (same ranges and error codes).
+    func saveRules(_ form: [String: String]) async throws {
+        guard let org = try await Org.find(orgID, on: db) else { throw AppError.notFound }
+        let profile = try await BookingProfile.forOrg(orgID, on: db)
+        let timezone = (form["timezone"] ?? "").trimmingCharacters(in: .whitespaces)
+        guard timezone.contains("/") || timezone == "UTC", TimeZone(identifier: timezone) != nil else {
+            throw AppError.validation("timezone_invalid", field: "timezone")
+        }
+        func rule(_ field: String, _ range: ClosedRange<Int>) throws -> Int {
+            guard let value = Int((form[field] ?? "").trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+                throw AppError.validation("booking_rules_invalid", field: field)
+            }
+            return value
+        }
+        let notice = try rule("minNoticeMinutes", 0...(60 * 24 * 30))
+        let ahead = try rule("maxDaysAhead", 1...730)
+        let step = try rule("slotStepMinutes", 5...240)
+        let number = (form["transferNumber"] ?? "").trimmingCharacters(in: .whitespaces)
+        var transfer: String?
+        if !number.isEmpty {
+            guard let parsed = PhoneNumber(parsing: number, defaultCountry: CountryCode(rawValue: org.country.uppercased()) ?? .FR) else {
+                throw AppError.validation("invalid_phone", field: "transferNumber")
+            }
+            transfer = parsed.e164
+        }
+        org.timezone = timezone
+        profile.minNoticeMinutes = notice
+        profile.maxDaysAhead = ahead
+        profile.slotStepMinutes = step
+        profile.transferNumber = transfer
+        try await db.transaction { tx in
+            try await org.save(on: tx)
+            try await profile.save(on: tx)
+        }
+    }
+
+    /// Zones offered in the form's list (any IANA zone can be typed).
+    static let commonTimeZones = ["Europe/Paris", "Asia/Jerusalem", "America/New_York", "America/Chicago", "America/Denver",
+                                  "America/Phoenix", "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu",
+                                  "Europe/London", "Europe/Brussels", "Europe/Zurich", "Indian/Reunion", "America/Martinique"]
+
     // MARK: Services
 
     /// The form's text fields as the JSON API's input; the API's `apply` then checks the rules. Messages that

@@ -12,6 +12,9 @@ struct BookingSettingsPagesController {
         let pages = routes.grouped(RequireSignInPage()).grouped("settings", "booking")
         pages.get { req in try await render(req) }
         pages.post("hours") { req in try await saveHours(req) }
+        pages.post("rules") { req in
+            try await attempt(req, section: "rules") { settings, form in try await settings.saveRules(form) }
+        }
         pages.post("services") { req in try await addService(req) }
         pages.post("services", ":id", "toggle") { req in try await toggle(req, kind: "services") }
         pages.post("closures") { req in try await addClosure(req) }
@@ -33,6 +36,8 @@ struct BookingSettingsPagesController {
         var closures: [ClosureRow]
         var staff: [StaffRow]
         var timezone: String
+        var timezones: [String]
+        var rules: [String: String]
         var currency: String
         var feedURL: String?
         /// The section whose form failed, its message, and what was typed.
@@ -56,7 +61,7 @@ struct BookingSettingsPagesController {
         let closures = try await BookingClosure.query(on: req.db).filter(\.$org.$id == user.orgID).sort(\.$startDate).all()
         let staff = try await StaffMember.query(on: req.db).filter(\.$org.$id == user.orgID).sort(\.$name).all()
         let feed = try await CalendarFeedService.address(orgID: user.orgID, app: req.application, on: req.db)
-        let saved = (try? req.query.get(String.self, at: "saved")).flatMap { ["hours", "services", "closures", "staff", "feed"].contains($0) ? $0 : nil }
+        let saved = (try? req.query.get(String.self, at: "saved")).flatMap { ["hours", "rules", "services", "closures", "staff", "feed"].contains($0) ? $0 : nil }
         let extra = Extra(
             days: days,
             services: services.map { ServiceRow(id: $0.id!.uuidString, name: $0.name, duration: $0.durationMinutes,
@@ -66,7 +71,13 @@ struct BookingSettingsPagesController {
             closures: closures.map { ClosureRow(id: $0.id!.uuidString, start: $0.startDate, end: $0.endDate, label: $0.label,
                                                 singleDay: $0.startDate == $0.endDate) },
             staff: staff.map { StaffRow(id: $0.id!.uuidString, name: $0.name, active: $0.active) },
-            timezone: org.timezone, currency: BookingCurrency.code(country: org.country), feedURL: feed.url,
+            timezone: org.timezone, timezones: BookingSettingsForms.commonTimeZones,
+            rules: errorSection == "rules" ? form : [
+                "timezone": org.timezone, "minNoticeMinutes": String(profile.minNoticeMinutes),
+                "maxDaysAhead": String(profile.maxDaysAhead), "slotStepMinutes": String(profile.slotStepMinutes),
+                "transferNumber": profile.transferNumber ?? "",
+            ],
+            currency: BookingCurrency.code(country: org.country), feedURL: feed.url,
             errorSection: errorSection, formError: error.map(req.message), errorField: error?.field,
             form: errorSection == "hours" ? [:] : form, saved: saved)
         return try await PageRenderer.render(req, "app/booking-settings", page: "booking-settings", titleKey: "title_booking_settings",

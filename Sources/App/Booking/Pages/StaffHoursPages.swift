@@ -35,7 +35,8 @@ struct StaffHoursPagesController {
         let member = try await member(req, orgID: user.orgID)
         guard let org = try await Org.find(user.orgID, on: req.db) else { throw AppError.notFound }
         let clock = BookingPageClock(org: org, locale: locale)
-        let hours = member.weeklyHours ?? (try await BookingProfile.forOrg(user.orgID, on: req.db).weeklyHours)
+        let businessHours = try await BookingProfile.forOrg(user.orgID, on: req.db).weeklyHours
+        let hours = member.weeklyHours ?? businessHours
         let days = BookingSettingsPagesController.dayRows(clock: clock, hours: hours, form: form, error: error, req: req)
         let extra = Extra(id: member.id!.uuidString, name: form?["name"] ?? member.name, active: member.active,
                           ownHours: form.map { $0["ownHours"] == "on" } ?? (member.hours != nil),

@@ -72,6 +72,9 @@ struct BookingContext: Sendable {
             .filter(\.$org.$id == orgID)
             .filter(\.$status == .booked)
             .filter(\.$startsAt < to)
+            // No appointment blocks a day or more (services last at most 12 h, buffers 4 h): this lower bound
+            // keeps the scan of the (org_id, starts_at) index to the window instead of everything before it.
+            .filter(\.$startsAt > from.addingTimeInterval(-86400))
             .filter(\.$blocksUntil > from)
         if let excluding { query = query.filter(\.$id != excluding) }
         return try await query.all()

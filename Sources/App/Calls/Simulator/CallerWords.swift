@@ -106,8 +106,9 @@ struct CallerWords {
     /// "10h", "10 h 30", "10:30", "10 heures", "3 pm", "15h": the local time named, if any.
     var time: (hour: Int, minute: Int)? {
         let text = folded
-        let patterns = [#" (\d{1,2}) ?(?:h|heures?|heure) ?(\d{2})? "#, #" (\d{1,2}):(\d{2}) "#, #" (\d{1,2})(?::(\d{2}))? ?(am|pm|a m|p m) "#,
-                        #" (?:a|at|בשעה|ב) ?(\d{1,2}) "#]
+        // "am"/"pm" first: "3:30 pm" is not 3:30.
+        let patterns = [#" (\d{1,2})(?::(\d{2}))? ?(am|pm|a m|p m) "#, #" (\d{1,2}) ?(?:h|heures?|heure) ?(\d{2})? "#,
+                        #" (\d{1,2}):(\d{2}) "#, #" (?:a|at|בשעה|ב) ?(\d{1,2}) "#]
         for (index, pattern) in patterns.enumerated() {
             guard let regex = try? NSRegularExpression(pattern: pattern),
                   let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { continue }
@@ -117,7 +118,7 @@ struct CallerWords {
             }
             guard var hour = group(1).flatMap({ Int($0) }) else { continue }
             let minute = group(2).flatMap { Int($0) } ?? 0
-            if index == 2, let suffix = group(3) {
+            if index == 0, let suffix = group(3) {
                 if suffix.hasPrefix("p"), hour < 12 { hour += 12 }
                 if suffix.hasPrefix("a"), hour == 12 { hour = 0 }
             }

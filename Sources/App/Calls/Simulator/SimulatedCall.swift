@@ -67,6 +67,11 @@ final class SimulatedCallStore: Sendable {
         }
     }
 
+    /// Open calls of one organisation (each may cost language-model calls, so there is a cap).
+    func openCount(orgID: UUID) -> Int {
+        calls.withLockedValue { all in all.values.filter { $0.orgID == orgID && !$0.ended }.count }
+    }
+
     func get(_ id: UUID, orgID: UUID) -> SimulatedCall? {
         calls.withLockedValue { all in all[id].flatMap { $0.orgID == orgID ? $0 : nil } }
     }
@@ -85,10 +90,30 @@ final class SimulatedCallStore: Sendable {
         }
     }
 
-    func release(_ call: SimulatedCall) {
+    /// Calls nobody spoke in for `idle` seconds and still open (a closed tab): taken for ending, as Vapi ends
+    /// a call after silence.
+    func takeAbandoned(idle: TimeInterval, now: Date = Date()) -> [SimulatedCall] {
+        calls.withLockedValue { all in
+            var taken: [SimulatedCall] = []
+            for (id, call) in all where !call.ended && !call.busy && now.timeIntervalSince(call.lastActivity) > idle {
+                var claimed = call
+                claimed.busy = true
+                all[id] = claimed
+                taken.append(claimed)
+            }
+            return taken
+        }
+    }
+
+    /// Tests move a call's last activity into the past.
+    func setLastActivity(_ id: UUID, _ date: Date) {
+        calls.withLockedValue { all in all[id]?.lastActivity = date }
+    }
+
+    func release(_ call: SimulatedCall, touch: Bool = true) {
         var copy = call
         copy.busy = false
-        copy.lastActivity = Date()
+        if touch { copy.lastActivity = Date() }
         calls.withLockedValue { $0[call.callID] = copy }
     }
 }

@@ -7,7 +7,7 @@ import Vapor
 /// to `VapiWebhookProcessor`, exactly as the webhook does with Vapi's, so the call is stored, streamed,
 /// tool-called and reported like a real one. The replies come from the language model when one is configured,
 /// else from the scripted receptionist.
-struct SimulatorEngine {
+struct SimulatorEngine: Sendable {
     let app: Application
     let logger: Logger
 
@@ -27,7 +27,11 @@ struct SimulatorEngine {
 
     // MARK: Start
 
+    /// Open simulated calls an organisation may have at once.
+    static let maxOpenCalls = 10
+
     func start(orgID: UUID, callerNumber: String, callerName: String?) async throws -> SimulatedCall {
+        guard app.simulatedCalls.openCount(orgID: orgID) < Self.maxOpenCalls else { throw SimulatorErrors.tooManyCalls }
         guard let orgModel = try await Org.find(orgID, on: app.db) else { throw AppError.notFound }
         let token = try await orgModel.ensureWebhookToken(on: app.db)
         guard let org = try await app.webhookOrgs.find(token: token, on: app.db) else { throw AppError.notFound }
@@ -71,7 +75,24 @@ struct SimulatorEngine {
             _ = try await finish(&call, endedReason: answer.destination != nil ? "assistant-forwarded-call" : "assistant-ended-call")
         }
         app.simulatedCalls.insert(call)
+        // Calls left open in a closed tab end as Vapi ends a silent call, so none stays "in progress".
+        let engine = self
+        Task { await engine.endAbandoned() }
         return call
+    }
+
+    /// Nobody spoke for this long: the call ends (`silence-timed-out`, as Vapi says).
+    static let silenceTimeout: TimeInterval = 15 * 60
+
+    func endAbandoned(now: Date = Date()) async {
+        for var call in app.simulatedCalls.takeAbandoned(idle: Self.silenceTimeout, now: now) {
+            do {
+                _ = try await finish(&call, endedReason: "silence-timed-out")
+            } catch {
+                logger.warning("an abandoned simulated call could not be ended", metadata: ["error": "\(String(describing: error).prefix(200))"])
+            }
+            app.simulatedCalls.release(call, touch: false)
+        }
     }
 
     // MARK: Say
@@ -86,12 +107,14 @@ struct SimulatorEngine {
         }
         defer { app.simulatedCalls.release(call) }
         let toolsBefore = call.toolCalls.count
-        // The caller speaks: a partial transcript as the words come, then the final one.
+        // The caller speaks: speech starts, a partial transcript as the words come, the final one, speech stops.
+        _ = try await send(stamp(&call).speechUpdate("user", started: true), call: call)
         let words = text.split(separator: " ")
         if words.count > 2 {
             try await speak(words.prefix((words.count + 1) / 2).joined(separator: " "), role: "user", final: false, call: &call)
         }
         try await speak(text, role: "user", call: &call)
+        _ = try await send(stamp(&call).speechUpdate("user", started: false), call: call)
 
         let reply: BrainReply
         do {
@@ -104,7 +127,11 @@ struct SimulatorEngine {
             logger.error("the simulator's receptionist failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
             reply = BrainReply(text: ScriptedLines.text(.apology, call.locale), ended: false)
         }
+        _ = try await send(stamp(&call).speechUpdate("assistant", started: true), call: call)
         try await speak(reply.text, role: "assistant", call: &call)
+        _ = try await send(stamp(&call).speechUpdate("assistant", started: false), call: call)
+        // Vapi restates the whole conversation after each turn.
+        _ = try await send(stamp(&call).conversationUpdate(Self.artifactMessages(call)), call: call)
         var turn = Turn(reply: reply.text, toolCalls: Array(call.toolCalls[toolsBefore...]), ended: reply.ended)
         if reply.ended {
             let ending = try await finish(&call, endedReason: "assistant-ended-call")
@@ -136,11 +163,7 @@ struct SimulatorEngine {
         let summary = await summarise(call)
         _ = try await send(stamp(&call).statusUpdate("ended", endedReason: endedReason), call: call)
         let transcript = call.lines.map { ($0.role == "assistant" ? "AI: " : "User: ") + $0.text }.joined(separator: "\n")
-        let messages: [[String: Any]] = call.lines.map { line in
-            ["role": line.role == "assistant" ? "bot" : "user", "message": line.text,
-             "time": (line.at.timeIntervalSince1970 * 1000).rounded(),
-             "secondsFromStart": max(0, line.at.timeIntervalSince(call.startedAt))]
-        }
+        let messages = Self.artifactMessages(call)
         let endedAt = stampDate(&call)
         call.factory.clock = { endedAt }
         _ = try await send(call.factory.endOfCallReport(transcript: transcript, messages: messages, summary: summary,
@@ -151,6 +174,15 @@ struct SimulatorEngine {
         call.summary = row?.summary ?? summary
         call.outcome = row?.outcome
         return Ending(summary: call.summary, outcome: call.outcome, status: row?.status ?? "ended")
+    }
+
+    /// The conversation as Vapi's `artifact.messages`: `{role: bot|user, message, time, secondsFromStart}`.
+    static func artifactMessages(_ call: SimulatedCall) -> [[String: Any]] {
+        call.lines.map { line in
+            ["role": line.role == "assistant" ? "bot" : "user", "message": line.text,
+             "time": (line.at.timeIntervalSince1970 * 1000).rounded(),
+             "secondsFromStart": max(0, line.at.timeIntervalSince(call.startedAt))]
+        }
     }
 
     private func summarise(_ call: SimulatedCall) async -> String {
@@ -258,6 +290,8 @@ struct BrainReply: Sendable {
 enum SimulatorErrors {
     static let callEnded = AppError(status: .conflict, code: "simulator_call_ended", messageKey: "error_simulator_call_ended")
     static let busy = AppError(status: .conflict, code: "simulator_busy", messageKey: "error_simulator_busy")
+    static let tooManyCalls = AppError(status: .tooManyRequests, code: "simulator_too_many_calls",
+                                       messageKey: "error_simulator_too_many_calls", messageArguments: [String(SimulatorEngine.maxOpenCalls)])
 }
 
 /// Reading a tool's one-line `result` (compact JSON).

@@ -99,8 +99,8 @@ struct SimulatorPagesController {
             let call = try await SimulatorEngine(app: req.application, logger: req.logger)
                 .start(orgID: user.orgID, callerNumber: input.number, callerName: input.name)
             return req.redirect(to: afterPost(call.callID, form), redirectType: .normal)
-        } catch let error as AppError where error.status == .unprocessableEntity {
-            return try await page(req, form: form, error: error, status: .unprocessableEntity)
+        } catch let error as AppError where error.status == .unprocessableEntity || error.status == .tooManyRequests {
+            return try await page(req, form: form, error: error, status: error.status)
         }
     }
 

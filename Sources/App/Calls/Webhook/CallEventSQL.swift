@@ -179,6 +179,10 @@ enum CallLiveEvents {
                                  final: message.transcriptType == "final", at: at)
         case "status-update":
             return LiveCallEvent(orgID: event.org.id, callID: callID, kind: .status, status: message.status, at: at)
+        case "tool-calls":
+            let names = message.allToolCalls.compactMap(\.toolName)
+            guard !names.isEmpty else { return nil }
+            return LiveCallEvent(orgID: event.org.id, callID: callID, kind: .toolCall, text: names.joined(separator: ", "), at: at)
         case "end-of-call-report":
             return LiveCallEvent(orgID: event.org.id, callID: callID, kind: .ended,
                                  text: message.analysis?.summary ?? message.summary, status: "ended", at: at)

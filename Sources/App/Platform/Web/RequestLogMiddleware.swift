@@ -7,9 +7,17 @@ struct RequestLogMiddleware: AsyncMiddleware {
         let response = try await next.respond(to: request)
         let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
-        request.logger.info("\(request.method) \(request.url.path) \(response.status.code)", metadata: [
+        request.logger.info("\(request.method) \(Self.loggable(request.url.path)) \(response.status.code)", metadata: [
             "ms": .string(String(format: "%.1f", milliseconds)),
         ])
         return response
+    }
+
+    /// Paths that carry a secret (the organisation's webhook token, a calendar feed's token) are logged without it.
+    static func loggable(_ path: String) -> String {
+        for prefix in ["/api/v1/webhooks/vapi/", "/calendar/"] where path.hasPrefix(prefix) {
+            return prefix + "[redacted]"
+        }
+        return path
     }
 }
