@@ -2,6 +2,7 @@
 import { initForms } from "./forms.js";
 import { initLogin, initSocialRemember } from "./login.js";
 import { initCopy } from "./copy.js";
+import { initOnboarding } from "./onboarding.js";
 
 document.documentElement.classList.add("js");
 
@@ -57,3 +58,4 @@ initForms();
 initLogin();
 initSocialRemember();
 initCopy();
+initOnboarding();

@@ -37,8 +37,10 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
     app.asyncCommands.use(RotateKeysCommand(), as: "rotate-keys")
     app.asyncCommands.use(BenchAvailabilityCommand(), as: "bench-availability")
     app.asyncCommands.use(BenchCallsCommand(), as: "bench-calls")
+    app.asyncCommands.use(StatsCommand(), as: "stats")
 
     let translations = try Translations.load(from: app.directory.resourcesDirectory + "Locales")
+    app.industryPresets = try IndustryPresets.load(from: app.directory.resourcesDirectory + "Presets/presets.json")
     app.translations = translations
     app.views.use(.leaf)
     app.leaf.tags["t"] = TranslateTag(translations: translations)

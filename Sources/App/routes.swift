@@ -15,6 +15,7 @@ func routes(_ app: Application) throws {
     try api.register(collection: AppointmentsAPIController())
     try api.register(collection: PhoneNumberAPIController())
     try api.register(collection: AssistantAPIController())
+    try api.register(collection: OnboardingAPIController())
     // Vapi's server messages: authenticated by the organisation's path token (and secrets), not by a session.
     try app.grouped("api", "v1").register(collection: VapiWebhookController())
     try api.register(collection: CalendarFeedAPIController())
@@ -35,6 +36,7 @@ func routes(_ app: Application) throws {
         OIDCController(locale: locale).register(on: localized)
         ShellController().register(on: localized)
         PhoneNumberPagesController(locale: locale).register(on: localized)
+        OnboardingPagesController(locale: locale).register(on: localized)
         BookingSettingsPagesController(locale: locale).register(on: localized)
         StaffHoursPagesController(locale: locale).register(on: localized)
         AppointmentPagesController(locale: locale).register(on: localized)

@@ -1,7 +1,7 @@
 import AVACore
 import Vapor
 
-/// The signed-in shell: Dashboard, Calls, Settings, and the onboarding welcome. Later issues fill each
+/// The signed-in shell: Dashboard, Calls, Settings (the onboarding wizard is Onboarding/). Later issues fill each
 /// page; for now each says honestly what will appear there.
 struct ShellController {
     func register(on routes: any RoutesBuilder) {
@@ -14,9 +14,6 @@ struct ShellController {
         }
         signedIn.get("settings") { req in
             try await SettingsPage.render(req, user: try req.requireUser().user)
-        }
-        signedIn.get("onboarding") { req in
-            try await PageRenderer.render(req, "app/onboarding", page: "onboarding", titleKey: "title_onboarding", extra: NoExtra())
         }
     }
 }

@@ -23,6 +23,7 @@ enum AppMigrations {
         M017_CreateBooking(),
         M018_CreateJobs(),
         M019_CallPipeline(),
+        M020_CreateOnboardingEvents(),
     ]
 }
 

@@ -72,6 +72,10 @@ struct ReceptionistToolsTests {
             let stored = try #require(try await OwnerMessage.find(message.messageId, on: app.db))
             #expect(stored.phone == "+14155550100" && stored.urgency == .high && stored.readAt == nil)
             #expect(try await tools.takeMessage(.init(name: "Sam", phone: "12", reason: "x")).error == "invalid_phone")
+            // Control characters a speech-to-text glitch might produce never reach the database (PostgreSQL refuses NUL).
+            let odd = try await tools.takeMessage(.init(name: "Sa\u{0}m", phone: "(415) 555-0100", reason: "Call\u{0} back\t"))
+            #expect(odd.ok)
+            #expect(try await OwnerMessage.find(odd.messageId, on: app.db)?.name == "Sam")
             #expect(try await tools.takeMessage(.init(name: "Sam", phone: "(415) 555-0100", reason: " ")).error == "reason_required")
         }
     }

@@ -30,8 +30,7 @@ struct SignupService {
     /// Every problem with the input, by field, so a form can show them all at once.
     static func validate(_ input: Input) -> Result<Valid, FieldErrors> {
         var errors = FieldErrors()
-        let name = String(String.UnicodeScalarView(input.name.unicodeScalars.filter { $0.properties.generalCategory != .control }))
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = input.name.cleanedLine
         if name.isEmpty || name.count > 120 { errors.add(.validation("name_required", field: "name")) }
         let email = EmailAddress.normalize(input.email)
         if email == nil { errors.add(.validation("invalid_email", field: "email")) }

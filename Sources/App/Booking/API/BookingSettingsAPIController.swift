@@ -113,7 +113,7 @@ struct BookingSettingsAPIController: RouteCollection {
         let endText = input.endDate ?? input.startDate
         guard let end = LocalDate(endText) else { throw AppError.validation("date_invalid", field: "endDate") }
         guard start <= end, end.dayNumber - start.dayNumber <= 366 else { throw AppError.validation("date_range_invalid", field: "endDate") }
-        let label = input.label?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let label = input.label?.cleanedLine ?? ""
         guard label.count <= 120 else { throw AppError.validation("label_required", field: "label") }
         if let staffID = input.staffId {
             guard try await StaffMember.query(on: db).filter(\.$id == staffID).filter(\.$org.$id == orgID).first() != nil else {
@@ -164,7 +164,7 @@ struct BookingSettingsAPIController: RouteCollection {
     }
 
     static func apply(_ input: ServiceInput, to service: BookingService) throws {
-        let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = input.name.cleanedLine
         guard !name.isEmpty, name.count <= 120 else { throw AppError.validation("name_required", field: "name") }
         guard (5...720).contains(input.durationMinutes) else { throw AppError.validation("duration_invalid", field: "durationMinutes") }
         let buffer = input.bufferAfterMinutes ?? 0
@@ -220,7 +220,7 @@ struct BookingSettingsAPIController: RouteCollection {
     }
 
     static func apply(_ input: StaffInput, to member: StaffMember) throws {
-        let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = input.name.cleanedLine
         guard !name.isEmpty, name.count <= 120 else { throw AppError.validation("name_required", field: "name") }
         member.name = name
         member.hours = try input.hours.map { try validated($0, field: "hours").jsonText }

@@ -32,7 +32,8 @@ struct CalendarFeedAPIController: RouteCollection {
             return try await CalendarFeedService.address(orgID: user.orgID, app: req.application, on: req.db)
         }
         feed.post("regenerate") { req async throws -> CalendarFeedService.Address in
-            let user = try req.requireUser()
+            // Like the other booking settings, only owners and admins change it.
+            let user = try BookingSettingsAPIController.requireManager(req)
             return try await CalendarFeedService.regenerate(orgID: user.orgID, app: req.application, on: req.db)
         }
     }

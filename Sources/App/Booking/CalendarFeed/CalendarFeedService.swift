@@ -27,13 +27,29 @@ enum CalendarFeedService {
         app.appConfig.publicURL + "/calendar/\(token).ics"
     }
 
-    /// The organisation's address, made on first use.
+    /// The organisation's address, made on first use (of two first visits at once, both see the same one).
     static func address(orgID: UUID, app: Application, on db: any Database) async throws -> Address {
-        if let feed = try await CalendarFeed.query(on: db).filter(\.$org.$id == orgID).first() {
-            let token = feed.tokenEncrypted.flatMap { try? app.keyring.decrypt($0) }
-            return Address(url: token.map { url(for: $0, app: app) }, createdAt: feed.updatedAt ?? feed.createdAt)
+        for attempt in 1...8 {
+            if let feed = try await CalendarFeed.query(on: db).filter(\.$org.$id == orgID).first() {
+                let token = feed.tokenEncrypted.flatMap { try? app.keyring.decrypt($0) }
+                return Address(url: token.map { url(for: $0, app: app) }, createdAt: feed.updatedAt ?? feed.createdAt)
+            }
+            let token = newToken()
+            let feed = CalendarFeed()
+            feed.$org.id = orgID
+            feed.tokenHash = hash(token)
+            feed.tokenEncrypted = try? app.keyring.encrypt(token)
+            do {
+                try await feed.create(on: db)
+                return Address(url: url(for: token, app: app), createdAt: feed.createdAt)
+            } catch {
+                // Another first visit created it (read it next round), or SQLite was busy (try again).
+                let raced = (error as? any DatabaseError)?.isConstraintFailure == true || AppointmentService.isLockConflict(error)
+                guard raced else { throw error }
+                try await Task.sleep(nanoseconds: UInt64(attempt) * 10_000_000)
+            }
         }
-        return try await regenerate(orgID: orgID, app: app, on: db)
+        throw AppError.notFound
     }
 
     /// A new address; the old one stops working at once.

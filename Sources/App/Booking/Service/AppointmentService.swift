@@ -35,7 +35,7 @@ struct AppointmentService: Sendable {
 
     func create(_ input: CreateInput) async throws -> Appointment {
         let context = try await BookingContext.load(orgID: orgID, on: db)
-        let name = input.customerName.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = input.customerName.cleanedLine
         guard !name.isEmpty, name.count <= 120 else { throw AppError.validation("name_required", field: "customerName") }
         guard let phone = PhoneNumber(parsing: input.phone, defaultCountry: context.country) else {
             throw AppError.validation("invalid_phone", field: "phone")
@@ -180,7 +180,7 @@ struct AppointmentService: Sendable {
     }
 
     static func normalizedEmail(_ email: String?) throws -> String? {
-        guard let email = email?.trimmingCharacters(in: .whitespacesAndNewlines), !email.isEmpty else { return nil }
+        guard let email = email?.cleanedLine, !email.isEmpty else { return nil }
         guard email.count <= 254, let at = email.firstIndex(of: "@"), at != email.startIndex,
               email[email.index(after: at)...].contains("."), !email.contains(" ") else {
             throw AppError.validation("invalid_email", field: "email")
@@ -189,7 +189,9 @@ struct AppointmentService: Sendable {
     }
 
     static func normalizedNotes(_ notes: String?) throws -> String? {
-        guard let notes = notes?.trimmingCharacters(in: .whitespacesAndNewlines), !notes.isEmpty else { return nil }
+        // Line breaks are kept in notes; other control characters (NUL included) are not.
+        let kept = notes.map { String(String.UnicodeScalarView($0.unicodeScalars.filter { $0 == "\n" || $0.properties.generalCategory != .control })) }
+        guard let notes = kept?.trimmingCharacters(in: .whitespacesAndNewlines), !notes.isEmpty else { return nil }
         guard notes.count <= 2000 else { throw AppError.validation("notes_too_long", field: "notes") }
         return notes
     }

@@ -127,8 +127,8 @@ struct ReceptionistTools: Sendable {
     func takeMessage(_ input: TakeMessageInput) async throws -> TakeMessageOutput {
         let context = try await BookingContext.load(orgID: orgID, on: db)
         let say = speaker(context)
-        let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        let reason = input.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = input.name.cleanedLine
+        let reason = input.reason.cleanedLine
         guard !name.isEmpty, name.count <= 120 else { return TakeMessageOutput(ok: false, message: say("tool_name_required"), error: "name_required") }
         guard let phone = PhoneNumber(parsing: phone(input.phone), defaultCountry: context.country) else {
             return TakeMessageOutput(ok: false, message: say("tool_phone_invalid"), error: "invalid_phone")

@@ -8,16 +8,22 @@ import Vapor
 struct LanguageModelReceptionist {
     let engine: SimulatorEngine
     static let maxToolRounds = 4
+    /// A caller waits for an answer: past this, the turn ends with an apology whatever the model is doing.
+    static let turnBudget: TimeInterval = 45
 
     func respond(to text: String, call: inout SimulatedCall) async -> BrainReply {
         guard let settings = engine.app.appConfig.languageModel else {
             return BrainReply(text: ScriptedLines.text(.apology, call.locale), ended: false)
         }
-        let client = ChatCompletionsClient(http: engine.app.client, settings: settings)
+        let deadline = Date().addingTimeInterval(Self.turnBudget)
         let ended = CallerWords(text).isGoodbye
         call.chat.append(ChatMessage(role: "user", content: text))
         do {
             for _ in 0..<Self.maxToolRounds {
+                let remaining = deadline.timeIntervalSinceNow
+                guard remaining > 1 else { throw ChatCompletionsClient.Failure.transport("the turn took too long") }
+                let client = ChatCompletionsClient(http: engine.app.client, settings: settings,
+                                                   timeout: .milliseconds(Int64(min(30, remaining) * 1000)))
                 let answer = try await client.complete(call.chat, tools: ReceptionistTools.definitions)
                 let toolCalls = answer.toolCalls ?? []
                 if toolCalls.isEmpty {

@@ -12,6 +12,9 @@ struct ScriptState: Sendable, Equatable {
     /// The times last offered (tools' `start` and how they were said).
     var offered: [ToolResultLine.Slot] = []
     var service: String?
+    /// The day and part of the day the caller asked for with their request, kept while AVA asks their name.
+    var wantedDate: String?
+    var wantedPartOfDay: String?
     var failedChecks = 0
     var misunderstood = 0
 }
@@ -28,8 +31,10 @@ struct ScriptedReceptionist {
         let locale = call.locale
         if call.script.name == nil, let known = call.factory.callerName, !known.isEmpty { call.script.name = known }
 
-        // "Goodbye" ends the call from anywhere; "no" ends it once something was done or asked.
-        if words.isGoodbye || (call.script.stage == .listening && words.isNo && !call.toolCalls.isEmpty) {
+        // "Goodbye" ends the call from anywhere but the middle of a message (whose words are the message);
+        // "no" ends it once something was done or asked.
+        if (words.isGoodbye && call.script.stage != .takingMessage)
+            || (call.script.stage == .listening && words.isNo && !call.toolCalls.isEmpty) {
             return BrainReply(text: ScriptedLines.text(.goodbye, locale), ended: true)
         }
 
@@ -51,6 +56,8 @@ struct ScriptedReceptionist {
             if words.isMessage { return try await proceed(.message, words: words, call: &call) }
             if call.script.intent == .booking, words.isYes { return try await proceed(.message, words: nil, call: &call) }
             call.script.misunderstood += 1
+            // Not understood three times: someone will call back, rather than the caller going round in circles.
+            if call.script.misunderstood >= 3 { return try await proceed(.message, words: nil, call: &call) }
             return reply(.clarify, locale)
         }
     }
@@ -63,6 +70,11 @@ struct ScriptedReceptionist {
     private func proceed(_ intent: ScriptState.Intent, words: CallerWords?, call: inout SimulatedCall) async throws -> BrainReply {
         call.script.intent = intent
         if call.script.name == nil, let name = words?.name, words?.namesThemselves == true { call.script.name = name }
+        if let words {
+            let today = LocalDate(Date(), in: TimeZone(identifier: call.org.timezone) ?? .current)
+            if let day = words.day(after: today) { call.script.wantedDate = day.description }
+            if let part = words.partOfDay { call.script.wantedPartOfDay = part }
+        }
         guard call.script.name != nil else {
             call.script.stage = .askingName
             return reply(.askName, call.locale)
@@ -80,8 +92,15 @@ struct ScriptedReceptionist {
         var arguments: [String: JSONValue] = [:]
         if let service = call.script.service, !service.isEmpty { arguments["service"] = .string(service) }
         let today = LocalDate(Date(), in: TimeZone(identifier: call.org.timezone) ?? .current)
-        if let day = date ?? words?.day(after: today) { arguments["date"] = .string(day.description) }
-        if let part = words?.partOfDay { arguments["partOfDay"] = .string(part) }
+        if let day = date ?? words?.day(after: today) {
+            arguments["date"] = .string(day.description)
+        } else if let wanted = call.script.wantedDate {
+            arguments["date"] = .string(wanted)
+        }
+        if let part = words?.partOfDay ?? call.script.wantedPartOfDay { arguments["partOfDay"] = .string(part) }
+        // Asked once: a later "another day" starts afresh.
+        call.script.wantedDate = nil
+        call.script.wantedPartOfDay = nil
         let record = try await engine.runTools([.init(name: "checkAvailability", arguments: arguments)], call: &call).first
         let locale = call.locale
         guard let record, let result = record.result else {

@@ -11,8 +11,6 @@ struct SimulatorEngine: Sendable {
     let app: Application
     let logger: Logger
 
-    struct Started: Sendable { var call: SimulatedCall }
-
     struct Turn: Sendable {
         var reply: String
         var toolCalls: [SimulatedCall.ToolCallRecord]

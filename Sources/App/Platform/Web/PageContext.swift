@@ -49,6 +49,7 @@ enum Flash: String, CaseIterable {
     case twoFactorDisabled = "two_factor_disabled"
     case numberAdded = "number_added"
     case numberReleased = "number_released"
+    case onboardingDone = "onboarding_done"
 
     var kind: String { self == .signedOut || self == .verificationSent ? "info" : "success" }
 

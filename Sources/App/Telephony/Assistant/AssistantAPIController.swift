@@ -104,8 +104,7 @@ enum AssistantProfileInput {
 
     /// One line, no control characters.
     private static func clean(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.properties.generalCategory != .control }))
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        text.cleanedLine
     }
 }
 

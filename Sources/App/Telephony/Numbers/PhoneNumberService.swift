@@ -210,8 +210,7 @@ struct PhoneNumberService {
     /// Vapi's names are at most 40 characters; control characters are dropped.
     static func checkName(_ raw: String?) throws -> String? {
         guard let raw else { return nil }
-        let cleaned = String(String.UnicodeScalarView(raw.unicodeScalars.filter { $0.properties.generalCategory != .control }))
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let cleaned = raw.cleanedLine
         if cleaned.isEmpty { return nil }
         guard cleaned.count <= 40 else { throw AppError.validation("phone_number_name_too_long", field: "name", "40") }
         return cleaned

@@ -1,0 +1,125 @@
+@testable import App
+import AVACore
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite("Onboarding")
+struct OnboardingTests {
+    @Test func everyPresetExistsInEveryLanguage() async throws {
+        try await withAVA { app in
+            let presets = app.industryPresets
+            #expect(presets.industries == ["health", "beauty", "legal", "consulting", "ecommerce", "realestate", "other"])
+            for industry in presets.industries {
+                var prompts = Set<String>()
+                for locale in AppLocale.allCases {
+                    let preset = try #require(presets.resolved(industry, locale: locale, country: locale.defaultCountry.rawValue))
+                    #expect(!preset.systemPrompt.isEmpty && preset.firstMessage.contains("{business}"), "\(industry) \(locale)")
+                    #expect(!preset.services.isEmpty)
+                    prompts.insert(preset.systemPrompt)
+                }
+                #expect(prompts.count == 3, "\(industry): one prompt per language")
+            }
+            // Hebrew presets are Hebrew.
+            let he = try #require(presets.resolved("health", locale: .he, country: "IL"))
+            #expect(he.systemPrompt.unicodeScalars.contains { (0x0590...0x05FF).contains($0.value) })
+            #expect(he.systemPrompt.contains("101"))   // Israel's ambulance number, not France's 15
+        }
+    }
+
+    @Test func presetAPIAnswersInTheLanguageAsked() async throws {
+        try await withAVA { app in
+            try await app.testing().test(.GET, "/api/v1/onboarding/preset?industry=beauty&locale=fr", afterResponse: { res throws in
+                #expect(res.status == .ok)
+                let preset = try res.content.decode(ResolvedPreset.self)
+                #expect(preset.label == "Beauté")
+                #expect(preset.services.map(\.name).contains("Coupe femme"))
+                #expect(preset.hours.intervals(on: .mon).isEmpty)   // salons close on Monday in France
+            })
+            try await app.testing().test(.GET, "/api/v1/onboarding/preset?industry=dentistry", afterResponse: { res throws in
+                #expect(res.status == .unprocessableEntity)
+            })
+            try await app.testing().test(.GET, "/api/v1/onboarding/preset?industry=legal&locale=xx", afterResponse: { res throws in
+                #expect(res.status == .unprocessableEntity)
+            })
+        }
+    }
+
+    @Test func theWizardWalksFiveStepsAndResumesWhereTheOwnerLeft() async throws {
+        try await withAVA { app in
+            let web = WebClient(app)
+            let email = uniqueEmail("wizard")
+            _ = try await web.post("/fr/signup", form: ["name": "Camille Durand", "email": email, "password": "correct-horse-battery-42",
+                                                       "acceptTerms": "true"], csrfFrom: "/fr/signup")
+            let user = try #require(try await User.query(on: app.db).filter(\.$email == email).first())
+            user.emailVerifiedAt = Date()
+            try await user.save(on: app.db)
+
+            let welcome = try await web.get("/fr/onboarding")
+            #expect(welcome.body.string.contains("configurons votre réceptionniste IA en 5 minutes"))
+            #expect(welcome.body.string.contains("aria-valuenow=\"20\""))
+            var next = try await web.post("/fr/onboarding/1", form: ["action": "next"], csrfFrom: "/fr/onboarding")
+            #expect(next.headers.first(name: .location) == "/fr/onboarding?step=2")
+
+            // Step 2 in the sandbox: one click gives a fictional number.
+            #expect(try await web.get("/fr/onboarding").body.string.contains("Obtenir un numéro de test"))
+            next = try await web.post("/fr/onboarding/2", form: ["action": "sandbox"], csrfFrom: "/fr/onboarding")
+            #expect(next.headers.first(name: .location) == "/fr/onboarding?step=3")
+            #expect(try await PhoneNumberRecord.query(on: app.db).count() == 1)
+
+            // A reload (or another device) resumes at step 3; step 4 cannot be skipped to.
+            let resumed = try await web.get("/fr/onboarding?step=5")
+            #expect(resumed.body.string.contains("Votre activité"))
+            let refused = try await web.post("/fr/onboarding/3", form: ["action": "next"], csrfFrom: "/fr/onboarding")
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.string.contains("Choisissez votre activité"))
+            next = try await web.post("/fr/onboarding/3", form: ["action": "next", "industry": "health"], csrfFrom: "/fr/onboarding")
+            #expect(next.headers.first(name: .location) == "/fr/onboarding?step=4")
+            let membership = try #require(try await OrgUser.query(on: app.db).filter(\.$user.$id == user.id!).first())
+            let org = try #require(try await Org.find(membership.$org.id, on: app.db))
+            let assistant = try await Assistant.forOrg(org, on: app.db)
+            #expect(assistant.name == "Clara" && assistant.industry == "health")
+            #expect(try await BookingService.query(on: app.db).filter(\.$org.$id == org.id!).count() == 3)
+
+            // Step 4: customisation, with a bad value refused in French.
+            let bad = try await web.post("/fr/onboarding/4", form: ["action": "next", "name": "", "tone": "warm"], csrfFrom: "/fr/onboarding")
+            #expect(bad.status == .unprocessableEntity)
+            next = try await web.post("/fr/onboarding/4", form: ["action": "next", "name": "Zoé", "tone": "warm", "voice": "fr-FR-EloiseNeural",
+                                                                 "firstMessage": "Bonjour, {business}, ici {name} !"], csrfFrom: "/fr/onboarding")
+            #expect(next.headers.first(name: .location) == "/fr/onboarding?step=5")
+            let step5 = try await web.get("/fr/onboarding")
+            #expect(step5.body.string.contains("/fr/simulator"))
+            // Back works without losing anything.
+            let back = try await web.post("/fr/onboarding/5", form: ["action": "back"], csrfFrom: "/fr/onboarding")
+            #expect(back.headers.first(name: .location) == "/fr/onboarding?step=4")
+            #expect(try await web.get("/fr/onboarding?step=4").body.string.contains("Bonjour, Camille Durand, ici Zoé !"))
+
+            let done = try await web.post("/fr/onboarding/5", form: ["action": "finish"], csrfFrom: "/fr/onboarding")
+            #expect(done.headers.first(name: .location) == "/fr/dashboard?flash=onboarding_done")
+            let finished = try #require(try await User.find(user.id, on: app.db))
+            #expect(finished.onboardingCompleted)
+
+            // The funnel saw every step.
+            let report = try await OnboardingStats.compute(on: app.db)
+            #expect(report.rows.allSatisfy { $0.entered == 1 && $0.completed == 1 })
+            #expect(report.text.contains("test_call"))
+        }
+    }
+
+    @Test func theAPIAppliesAnIndustryAndFinishes() async throws {
+        try await withAVA { app in
+            let owner = try await Owner.create(app, locale: "he")
+            let state = jsonObject(try await send(app, .GET, "/api/v1/onboarding", owner).body)
+            #expect(state["step"] as? Int == 1)
+            let applied = try await send(app, .POST, "/api/v1/onboarding/industry", owner, json: ["industry": "realestate"])
+            #expect(applied.status == .ok, "\(applied.body)")
+            #expect(jsonObject(applied.body)["name"] as? String == "דנה")
+            let wrong = try await send(app, .POST, "/api/v1/onboarding/industry", owner, json: ["industry": "space"])
+            #expect(errorCode(wrong.body) == "industry_required")
+            let done = jsonObject(try await send(app, .POST, "/api/v1/onboarding/complete", owner).body)
+            #expect(done["completed"] as? Bool == true)
+        }
+    }
+}
