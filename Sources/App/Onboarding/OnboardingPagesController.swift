@@ -33,6 +33,8 @@ struct OnboardingPagesController {
         var greetingPreview: String
         var businessName: String
         var canSkipTestCall: Bool
+        /// Step 5: the call simulator, shown inside the page (its forms come back here).
+        var simulator: SimulatorPagesController.Conversation?
         var errors: [String: String]
         var formError: String?
         var form: [String: String]
@@ -80,6 +82,11 @@ struct OnboardingPagesController {
         let tones = DefaultAssistantProfile.tones.map { VoiceView(id: $0, label: req.t("tone_\($0)"), selected: assistant.tone == $0) }
         var canSkip = false
         if step == .testCall, let entered = try await flow.enteredAt(.testCall) { canSkip = Date().timeIntervalSince(entered) > 300 }
+        var simulator: SimulatorPagesController.Conversation?
+        if step == .testCall {
+            simulator = try await SimulatorPagesController.conversation(req, locale: locale, returnTo: PageRenderer.path(locale, "/onboarding"),
+                                                                        embedded: true)
+        }
         let preview = assistant.firstMessage.replacingOccurrences(of: "{business}", with: org.name)
             .replacingOccurrences(of: "{name}", with: assistant.name)
         let extra = Extra(
@@ -88,7 +95,7 @@ struct OnboardingPagesController {
             numbers: records.compactMap { record in record.number.map { NumberView(number: PhoneNumberPagesController.display($0),
                                                                                     tel: $0, sandbox: record.isSandbox) } },
             industries: industries, assistant: AssistantForm(name: assistant.name, firstMessage: assistant.firstMessage, tone: assistant.tone),
-            voices: voices, tones: tones, greetingPreview: preview, businessName: org.name, canSkipTestCall: canSkip, errors: errors, formError: formError,
+            voices: voices, tones: tones, greetingPreview: preview, businessName: org.name, canSkipTestCall: canSkip, simulator: simulator, errors: errors, formError: formError,
             form: form)
         return try await PageRenderer.render(req, "app/onboarding", page: "onboarding", titleKey: "title_onboarding",
                                              status: status, extra: extra)

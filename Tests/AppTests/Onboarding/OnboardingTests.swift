@@ -90,7 +90,15 @@ struct OnboardingTests {
                                                                  "firstMessage": "Bonjour, {business}, ici {name} !"], csrfFrom: "/fr/onboarding")
             #expect(next.headers.first(name: .location) == "/fr/onboarding?step=5")
             let step5 = try await web.get("/fr/onboarding")
-            #expect(step5.body.string.contains("/fr/simulator"))
+            #expect(step5.body.string.contains("/fr/simulator/start"))
+            // The test call runs inside the step: its forms come back to the onboarding page.
+            let started = try await web.post("/fr/simulator/start", form: ["returnTo": "/fr/onboarding"], csrfFrom: "/fr/onboarding")
+            let back5 = try #require(started.headers.first(name: .location))
+            #expect(back5.hasPrefix("/fr/onboarding"), "\(back5)")
+            let inCall = try await web.get(back5)
+            // AVA speaks first: the owner's greeting in business hours, the after-hours one otherwise.
+            #expect(inCall.body.string.contains("live-line--assistant"))
+            #expect(inCall.body.string.contains("Camille Durand"))
             // Back works without losing anything.
             let back = try await web.post("/fr/onboarding/5", form: ["action": "back"], csrfFrom: "/fr/onboarding")
             #expect(back.headers.first(name: .location) == "/fr/onboarding?step=4")

@@ -70,14 +70,13 @@ enum CallReconcileJob {
             return
         }
         try await db.transaction { tx in
-            let updated = try await Call.query(on: tx).filter(\.$id == payload.callID).filter(\.$reportReceivedAt == nil)
+            try await Call.query(on: tx).filter(\.$id == payload.callID).filter(\.$reportReceivedAt == nil)
                 .set(\.$status, to: "ended").set(\.$statusRank, to: 6)
                 .set(\.$transcript, to: answer.transcript.map { String($0.prefix(CallEventSQL.maxTranscript)) })
                 .set(\.$summary, to: answer.summary).set(\.$recordingURL, to: answer.recordingURL).set(\.$cost, to: answer.cost)
                 .set(\.$endedReason, to: answer.endedReason).set(\.$endedAt, to: answer.endedDate ?? Date())
                 .set(\.$reportReceivedAt, to: Date())
                 .update()
-            _ = updated
             _ = try await Jobs.enqueue(kind: CallJobs.callEnded, payload: payload, on: tx)
         }
     }
