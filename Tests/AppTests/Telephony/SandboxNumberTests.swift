@@ -60,12 +60,12 @@ struct SandboxNumberTests {
         }
     }
 
-    @Test func onlyVerifiedOwnersAndAdminsAddOrReleaseNumbers() async throws {
+    @Test func onlyOwnersAndAdminsAddOrReleaseNumbers() async throws {
         try await withAVA { app in
+            // A fictional number needs no verified email (a real one does: see VapiNumberTests).
             let unverified = try await Owner.create(app, verified: false)
-            let refused = try await send(app, .POST, "/api/v1/phone-numbers/create-us", unverified, json: ["areaCode": "415"])
-            #expect(refused.status == .forbidden)
-            #expect(errorCode(refused.body) == "email_unverified")
+            let sandbox = try await send(app, .POST, "/api/v1/phone-numbers/create-us", unverified, json: ["areaCode": "415"])
+            #expect(sandbox.status == .created)
 
             let owner = try await Owner.create(app)
             let created = jsonObject(try await send(app, .POST, "/api/v1/phone-numbers/create-us", owner, json: ["areaCode": "212"]).body)

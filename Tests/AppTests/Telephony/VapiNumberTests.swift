@@ -58,6 +58,16 @@ struct VapiNumberTests {
         }
     }
 
+    @Test func aRealNumberNeedsAVerifiedEmail() async throws {
+        try await withTelephonyFakes { app, vapi, _ in
+            let unverified = try await Owner.create(app, locale: "en", verified: false)
+            let refused = try await send(app, .POST, "/api/v1/phone-numbers/create-us", unverified, json: ["areaCode": "415"])
+            #expect(refused.status == .forbidden)
+            #expect(errorCode(refused.body) == "email_unverified")
+            #expect(await vapi.requests(.createPhoneNumber).isEmpty)
+        }
+    }
+
     @Test func aRefusedFreeNumberSavesNothingAndSaysWhatToDo() async throws {
         try await withTelephonyFakes { app, vapi, _ in
             let owner = try await Owner.create(app, locale: "fr")
