@@ -37,6 +37,7 @@ func routes(_ app: Application) throws {
         ShellController().register(on: localized)
         PhoneNumberPagesController(locale: locale).register(on: localized)
         OnboardingPagesController(locale: locale).register(on: localized)
+        OperatorFunnelPage().register(on: localized)
         BookingSettingsPagesController(locale: locale).register(on: localized)
         StaffHoursPagesController(locale: locale).register(on: localized)
         AppointmentPagesController(locale: locale).register(on: localized)

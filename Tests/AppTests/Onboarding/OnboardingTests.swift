@@ -130,4 +130,26 @@ struct OnboardingTests {
             #expect(done["completed"] as? Bool == true)
         }
     }
+
+    @Test func operatorsSeeTheFunnelAndNobodyElseKnowsItExists() async throws {
+        try await withAVA(settings: ["AVA_OPERATOR_EMAILS": "ops@example.com"]) { app in
+            let web = WebClient(app)
+            _ = try await web.post("/en/signup", form: ["name": "Ops", "email": "ops@example.com", "password": "correct-horse-battery-42",
+                                                       "acceptTerms": "true"], csrfFrom: "/en/signup")
+            // Not verified yet: not an operator.
+            #expect(try await web.get("/en/operator/onboarding").status == .notFound)
+            let user = try #require(try await User.query(on: app.db).filter(\.$email == "ops@example.com").first())
+            user.emailVerifiedAt = Date()
+            try await user.save(on: app.db)
+            let page = try await web.get("/en/operator/onboarding")
+            #expect(page.status == .ok)
+            #expect(page.body.string.contains("Onboarding funnel"))
+            #expect(page.body.string.contains("Test call"))
+
+            let other = WebClient(app)
+            _ = try await other.post("/en/signup", form: ["name": "Owner", "email": uniqueEmail(), "password": "correct-horse-battery-42",
+                                                         "acceptTerms": "true"], csrfFrom: "/en/signup")
+            #expect(try await other.get("/en/operator/onboarding").status == .notFound)
+        }
+    }
 }

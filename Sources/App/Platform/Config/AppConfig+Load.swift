@@ -102,14 +102,18 @@ extension AppConfig {
 
         let trustProxy = reader.bool("AVA_TRUST_PROXY") ?? false
 
+        let operatorEmails = Set(reader.list("AVA_OPERATOR_EMAILS").map { $0.lowercased() })
+
         if !reader.problems.isEmpty { throw ConfigurationErrors(problems: reader.problems) }
-        return AppConfig(
+        var config = AppConfig(
             isProduction: isProduction, dataDirectory: dataDirectory, database: database, publicURL: publicURL,
             secretKey: secretKey, encryptionKeys: encryptionKeys, vapi: vapi, vapiWebhookSecret: vapiWebhookSecret,
             vapiWebhookHMACSecret: vapiWebhookHMACSecret, twilio: twilio, smtpURL: smtpURL,
             mailFrom: mailFrom, google: google, microsoft: microsoft, languageModel: languageModel,
             authRateLimit: authRateLimit, trustProxy: trustProxy
         )
+        config.operatorEmails = operatorEmails
+        return config
     }
 
     static func isFernetKey(_ key: String) -> Bool {

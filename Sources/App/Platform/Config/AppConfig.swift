@@ -51,6 +51,8 @@ public struct AppConfig: Sendable {
     public var authRateLimit: Int
     /// Behind a reverse proxy, the client address comes from `X-Forwarded-For` (`AVA_TRUST_PROXY=true`).
     public var trustProxy: Bool
+    /// Emails of the AVA operators who may see the operator pages (the onboarding funnel), lowercased.
+    public var operatorEmails: Set<String> = []
 
     /// No Vapi key: calls are simulated and the pages say so.
     public var isSandbox: Bool { vapi == nil }
