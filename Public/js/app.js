@@ -3,6 +3,7 @@ import { initForms } from "./forms.js";
 import { initLogin, initSocialRemember } from "./login.js";
 import { initCopy } from "./copy.js";
 import { initOnboarding } from "./onboarding.js";
+import { initVapiWebCall } from "./vapi-webcall.js";
 
 document.documentElement.classList.add("js");
 
@@ -59,3 +60,4 @@ initLogin();
 initSocialRemember();
 initCopy();
 initOnboarding();
+initVapiWebCall();

@@ -13,6 +13,7 @@ func routes(_ app: Application) throws {
     try api.register(collection: OpenAPIController())
     try api.register(collection: BookingSettingsAPIController())
     try api.register(collection: AppointmentsAPIController())
+    try api.register(collection: OwnerMessagesAPIController())
     try api.register(collection: PhoneNumberAPIController())
     try api.register(collection: AssistantAPIController())
     try api.register(collection: OnboardingAPIController())

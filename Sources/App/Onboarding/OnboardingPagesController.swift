@@ -35,12 +35,32 @@ struct OnboardingPagesController {
         var canSkipTestCall: Bool
         /// Step 5: the call simulator, shown inside the page (its forms come back here).
         var simulator: SimulatorPagesController.Conversation?
+        /// Step 5 with `VAPI_PUBLIC_KEY`: a real web call through Vapi's browser SDK.
+        var vapiWebCall: VapiWebCall?
         var errors: [String: String]
         var formError: String?
         var form: [String: String]
     }
 
     struct AssistantForm: Encodable { var name: String; var firstMessage: String; var tone: String }
+
+    /// What `Public/js/vapi-webcall.js` needs. The public key is meant for browsers (it can only start calls).
+    struct VapiWebCall: Encodable {
+        var publicKey: String
+        var assistantId: String
+        var sdk: String
+
+        static let sdkURL = "https://cdn.jsdelivr.net/npm/@vapi-ai/web@2/+esm"
+
+        /// The page's policy, widened for Vapi's SDK (its CDN, Vapi's API and the WebRTC service it uses) and for
+        /// nothing else; every other page keeps the strict default.
+        static let contentSecurityPolicy = [
+            "default-src 'self'", "script-src 'self' https://cdn.jsdelivr.net", "style-src 'self'", "img-src 'self' data:",
+            "font-src 'self'", "connect-src 'self' https://cdn.jsdelivr.net https://api.vapi.ai wss://*.vapi.ai https://*.daily.co wss://*.daily.co",
+            "media-src 'self' blob:", "worker-src 'self' blob:", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
+            "frame-ancestors 'none'", "frame-src 'self'",
+        ].joined(separator: "; ")
+    }
 
     struct StepForm: Content {
         var action: String?
@@ -83,6 +103,11 @@ struct OnboardingPagesController {
         var canSkip = false
         if step == .testCall, let entered = try await flow.enteredAt(.testCall) { canSkip = Date().timeIntervalSince(entered) > 300 }
         var simulator: SimulatorPagesController.Conversation?
+        var webCall: VapiWebCall?
+        if step == .testCall, let publicKey = req.application.appConfig.vapi?.publicKey,
+           let id = assistant.vapiAssistantID, !SandboxTelephony.isSandboxID(id) {
+            webCall = VapiWebCall(publicKey: publicKey, assistantId: id, sdk: VapiWebCall.sdkURL)
+        }
         if step == .testCall {
             simulator = try await SimulatorPagesController.conversation(req, locale: locale, returnTo: PageRenderer.path(locale, "/onboarding"),
                                                                         embedded: true)
@@ -95,10 +120,11 @@ struct OnboardingPagesController {
             numbers: records.compactMap { record in record.number.map { NumberView(number: PhoneNumberPagesController.display($0),
                                                                                     tel: $0, sandbox: record.isSandbox) } },
             industries: industries, assistant: AssistantForm(name: assistant.name, firstMessage: assistant.firstMessage, tone: assistant.tone),
-            voices: voices, tones: tones, greetingPreview: preview, businessName: org.name, canSkipTestCall: canSkip, simulator: simulator, errors: errors, formError: formError,
+            voices: voices, tones: tones, greetingPreview: preview, businessName: org.name, canSkipTestCall: canSkip, simulator: simulator, vapiWebCall: webCall, errors: errors, formError: formError,
             form: form)
+        let headers: HTTPHeaders = webCall == nil ? [:] : ["Content-Security-Policy": VapiWebCall.contentSecurityPolicy]
         return try await PageRenderer.render(req, "app/onboarding", page: "onboarding", titleKey: "title_onboarding",
-                                             status: status, extra: extra)
+                                             status: status, extra: extra, headers: headers)
     }
 
     private func submit(_ req: Request) async throws -> Response {

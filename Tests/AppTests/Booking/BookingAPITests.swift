@@ -210,4 +210,22 @@ struct BookingAPITests {
             #expect(anonymous == .unauthorized)
         }
     }
+
+    @Test func ownerMessages() async throws {
+        try await withAVA { app in
+            let owner = try await account(app)
+            let tools = ReceptionistTools(db: app.db, orgID: owner.orgID, translations: app.translations)
+            let left = try await tools.takeMessage(.init(name: "Marc", phone: "06 12 34 56 78", reason: "Rappeler pour le devis", urgency: "high"))
+            let id = try #require(left.messageId)
+            let (status, body) = try await call(app, .GET, "/api/v1/booking/messages", owner)
+            #expect(status == .ok && body.contains("Rappeler pour le devis") && body.contains("+33612345678"))
+            let (done, doneBody) = try await call(app, .PATCH, "/api/v1/booking/messages/\(id)", owner, json: #"{"done":true}"#)
+            #expect(done == .ok && doneBody.contains("readAt") && doneBody.contains("doneAt"))
+            let (_, openBody) = try await call(app, .GET, "/api/v1/booking/messages?open=true", owner)
+            #expect(!openBody.contains("Marc"))
+            let stranger = try await account(app)
+            #expect(try await call(app, .PATCH, "/api/v1/booking/messages/\(id)", stranger, json: #"{"read":true}"#).status == .notFound)
+            #expect(!(try await call(app, .GET, "/api/v1/booking/messages", stranger).body.contains("Marc")))
+        }
+    }
 }

@@ -152,4 +152,29 @@ struct OnboardingTests {
             #expect(try await other.get("/en/operator/onboarding").status == .notFound)
         }
     }
+
+    @Test func withAVapiPublicKeyTheTestCallOffersAWebCallOnThatPageOnly() async throws {
+        try await withAVA(settings: ["VAPI_API_KEY": "unused-here", "VAPI_BASE_URL": "http://127.0.0.1:9", "VAPI_PUBLIC_KEY": "pk-test-123"]) { app in
+            let web = WebClient(app)
+            let email = uniqueEmail("webcall")
+            _ = try await web.post("/en/signup", form: ["name": "Sam", "email": email, "password": "correct-horse-battery-42",
+                                                       "acceptTerms": "true"], csrfFrom: "/en/signup")
+            let user = try #require(try await User.query(on: app.db).filter(\.$email == email).first())
+            user.onboardingStep = 5
+            try await user.save(on: app.db)
+            let membership = try #require(try await OrgUser.query(on: app.db).filter(\.$user.$id == user.id!).first())
+            let org = try #require(try await Org.find(membership.$org.id, on: app.db))
+            let assistant = try await Assistant.forOrg(org, on: app.db)
+            assistant.vapiAssistantID = "9b4c8c52-5b7f-4c39-8a1f-0f4d2d4bb001"
+            try await assistant.save(on: app.db)
+
+            let page = try await web.get("/en/onboarding")
+            #expect(page.body.string.contains("data-vapi-webcall"))
+            #expect(page.body.string.contains("pk-test-123"))
+            #expect(page.headers.first(name: "Content-Security-Policy")?.contains("https://cdn.jsdelivr.net") == true)
+            // Every other page keeps the strict policy.
+            let dashboard = try await web.get("/en/dashboard")
+            #expect(dashboard.headers.first(name: "Content-Security-Policy")?.contains("jsdelivr") == false)
+        }
+    }
 }
