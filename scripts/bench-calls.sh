@@ -1,18 +1,35 @@
 #!/usr/bin/env bash
-# The live-call pipeline under load, measured (not asserted): `ava bench-calls` on a release build, over
-# loopback, first on a fresh SQLite database, then on a throwaway PostgreSQL (scripts/with-postgres.sh).
-# Prints webhook ingest events/s with p50/p99 (and events lost: must be 0), tool-calls checkAvailability
-# p50/p99 with 200 calls in progress, and assistant-request p50/p99. Figures go in docs/PERFORMANCE.md.
-# Usage: scripts/bench-calls.sh [extra ava bench-calls options, e.g. --events 60000]
+# The live-call pipeline under load, measured (not asserted), on a release build over loopback, first on a fresh
+# SQLite database, then on a throwaway PostgreSQL (scripts/with-postgres.sh):
+#   - webhook ingest: `ava bench-calls --hold` seeds an organisation and serves while wrk (scripts/bench-ingest.lua:
+#     80% transcripts, 15% status and speech updates, 5% end-of-call reports, every body unique) posts for 15 s
+#     with 32 connections; prints events/s with p50/p99, then how many events were stored (acknowledged ≤ stored:
+#     none lost);
+#   - `ava bench-calls`: tool-calls checkAvailability with 200 calls in progress, and assistant-request (p50/p99).
+# Figures go in docs/PERFORMANCE.md. Usage: scripts/bench-calls.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "installing wrk (Debian)"; apt-get install -y wrk >/dev/null; }
 swift build -c release --product ava --scratch-path .build-release >/dev/null
-bin=$PWD/.build-release/release/ava
+export AVA_BIN=$PWD/.build-release/release/ava
 
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+cat > /tmp/ava-bench-round.sh <<'ROUND'
+#!/usr/bin/env bash
+set -euo pipefail
+dir=$(mktemp -d); log=$dir/hold.log
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+AVA_DATA_DIR=$dir LOG_LEVEL=error "$AVA_BIN" bench-calls --hold 25 --port "$port" >"$log" 2>&1 &
+for _ in $(seq 200); do grep -q '^webhook' "$log" 2>/dev/null && break; sleep 0.2; done
+read -r _ url _ number < <(grep '^webhook' "$log")
+wrk -t1 -c32 -d15s -s scripts/bench-ingest.lua "$url" -- "$number" | grep '^wrk:'
+wait
+grep '^stored' "$log"
+AVA_DATA_DIR=$dir LOG_LEVEL=error "$AVA_BIN" bench-calls --events 20 | grep -E 'tool-calls|assistant-request'
+rm -rf "$dir"
+ROUND
+chmod +x /tmp/ava-bench-round.sh
+
 echo "== SQLite (WAL) =="
-AVA_DATA_DIR=$dir LOG_LEVEL=error "$bin" bench-calls "$@"
-
+/tmp/ava-bench-round.sh
 echo "== PostgreSQL =="
-AVA_DATA_DIR=$dir LOG_LEVEL=error scripts/with-postgres.sh "$bin" bench-calls "$@"
+scripts/with-postgres.sh /tmp/ava-bench-round.sh

@@ -123,14 +123,16 @@ if runs swift; then
     step "Building (swift build --build-tests)"
     swift build --build-tests
     step "Swift tests on SQLite (swift test)"
-    env -u DATABASE_URL swift test
+    # At most 6 tests at once: these machines have 2 cores, and tests that time real HTTP and database
+    # round trips (rate limits, concurrency, fakes) need the cores they wait for.
+    env -u DATABASE_URL swift test --experimental-maximum-parallelization-width 6
 fi
 
 # --- c. Swift tests on PostgreSQL ----------------------------------------------------------------
 
 if runs postgres; then
     step "Swift tests on a throwaway PostgreSQL (scripts/with-postgres.sh swift test)"
-    scripts/with-postgres.sh swift test
+    scripts/with-postgres.sh swift test --experimental-maximum-parallelization-width 6
 fi
 
 # --- d. browser tests ----------------------------------------------------------------------------

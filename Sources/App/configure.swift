@@ -73,6 +73,14 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
     if case .sqlite = config.database, let sql = app.db as? any SQLDatabase {
         // WAL lets readers go on while one writer commits; the setting is kept in the database file.
         try await sql.raw("PRAGMA journal_mode=WAL").run()
+        // In WAL mode, NORMAL syncs at checkpoints instead of at every commit: a committed transaction survives a
+        // crash of AVA (what acknowledging a webhook promises), and only an operating-system crash or power loss
+        // could lose the last ones. The setting belongs to each connection, so each event loop's is set.
+        for eventLoop in app.eventLoopGroup.makeIterator() {
+            if let connection = app.databases.database(logger: app.logger, on: eventLoop) as? any SQLDatabase {
+                try await connection.raw("PRAGMA synchronous=NORMAL").run()
+            }
+        }
     }
     if CommandLine.arguments.dropFirst().first != "migrate" {
         try await app.autoMigrate()

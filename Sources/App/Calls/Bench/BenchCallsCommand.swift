@@ -21,6 +21,10 @@ struct BenchCallsCommand: AsyncCommand {
         var toolCalls: Int?
         @Option(name: "assistant-requests", help: "assistant-request requests (default 1000), from 50 lines.")
         var assistantRequests: Int?
+        @Option(name: "port", help: "Listen on this port (default: any free one).")
+        var port: Int?
+        @Option(name: "hold", help: "Only seed, print the webhook address, serve for this many seconds while an external load generator (scripts/bench-calls.sh uses wrk) sends events, then print how many were stored.")
+        var hold: Int?
         init() {}
     }
 
@@ -29,11 +33,21 @@ struct BenchCallsCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let events = max(20, signature.events ?? 30_000)
-        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+        try await app.server.start(address: .hostname("127.0.0.1", port: signature.port ?? 0))
         guard let port = app.http.server.shared.localAddress?.port else { throw Abort(.internalServerError) }
         let seeded = try await Self.seed(app)
         let base = "http://127.0.0.1:\(port)/api/v1/webhooks/vapi/\(seeded.token)"
         let database = app.appConfig.database.isPostgres ? "PostgreSQL" : "SQLite"
+        if let hold = signature.hold {
+            // External load: the generator reads this line for the address and the number to call.
+            context.console.print("webhook \(base) number \(seeded.number)")
+            try await Task.sleep(for: .seconds(max(1, hold)))
+            let stored = try await CallEvent.query(on: app.db).filter(\.$org.$id == seeded.orgID).count()
+            context.console.print("stored \(stored)")
+            try await Org.query(on: app.db).filter(\.$id == seeded.orgID).delete()
+            await app.server.shutdown()
+            return
+        }
         context.console.print("bench-calls on \(database), loopback port \(port)")
 
         // 1. Ingest.
@@ -126,6 +140,8 @@ struct BenchCallsCommand: AsyncCommand {
                 group.addTask {
                     var latencies: [Double] = []
                     var failures = 0
+                    // Callers do not all ask at the same instant: each starts somewhere in the first pause.
+                    if let pause { try await Task.sleep(for: .milliseconds(Int(Double.random(in: 0...pause.upperBound) * 1000))) }
                     while true {
                         let index = next.withLockedValue { value -> Int in defer { value += 1 }; return value }
                         guard index < bodies.count else { break }

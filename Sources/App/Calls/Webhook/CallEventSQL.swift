@@ -36,64 +36,138 @@ enum CallEventSQL {
     static let maxTranscript = 200_000
     static let maxMessages = 512 * 1024
 
-    static func apply(_ event: IncomingCallEvent, sql: any SQLDatabase, db: any Database) async throws -> StoredCallEvent {
-        let message = event.message
-        let now = event.receivedAt
-        var callID: UUID?
-        if let vapiCallID = message.callID?.prefix(100), !vapiCallID.isEmpty {
-            callID = try await upsertCall(String(vapiCallID), event: event, sql: sql, db: db)
-            if callID == nil {
-                // The id belongs to another organisation's call: store nothing that touches it.
-                return StoredCallEvent(callID: nil, duplicate: false)
-            }
-        }
-        let body = event.body.count > maxBody ? String(event.body.prefix(maxBody)) : event.body
-        let inserted = try await sql.raw("""
-            INSERT INTO call_events (id, org_id, call_id, type, body, received_at, event_key)
-            VALUES (\(bind: UUID()), \(bind: event.org.id), \(bind: callID), \(bind: String(message.type.prefix(60))), \(bind: body),
-                    \(bind: now), \(bind: event.eventKey))
-            ON CONFLICT (event_key) DO NOTHING RETURNING id
-            """).all()
-        if inserted.isEmpty { return StoredCallEvent(callID: callID, duplicate: true) }
-        guard let callID else { return StoredCallEvent(callID: nil, duplicate: false) }
+    /// Stores a batch of events in the caller's transaction with few statements: one upsert per call, one insert
+    /// for all the events (replays recognised by their key), one for all the final transcript lines, then each
+    /// end-of-call report. Results are in the order of `events`.
+    static func apply(_ events: [IncomingCallEvent], sql: any SQLDatabase, db: any Database) async throws -> [StoredCallEvent] {
+        var results = Array(repeating: StoredCallEvent(callID: nil, duplicate: false), count: events.count)
 
-        switch message.type {
-        case "transcript" where message.transcriptType == "final":
-            if let text = message.transcript?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty {
-                let role = message.role == "assistant" || message.role == "bot" ? "assistant" : "user"
-                let spokenAt = message.eventDate ?? now
-                let key = lineKey(callID: callID, role: role, spokenAt: spokenAt, text: text)
-                try await sql.raw("""
-                    INSERT INTO call_transcript_lines (id, org_id, call_id, role, text, spoken_at, line_key)
-                    VALUES (\(bind: UUID()), \(bind: event.org.id), \(bind: callID), \(bind: role), \(bind: String(text.prefix(4000))),
-                            \(bind: spokenAt), \(bind: key))
-                    ON CONFLICT (line_key) DO NOTHING
-                    """).run()
-            }
-        case "end-of-call-report":
-            try await storeReport(message, callID: callID, event: event, sql: sql, db: db)
-        default:
-            break
+        // One upsert per call (events of the same call arrive together during a conversation).
+        var order: [String] = []
+        var groups: [String: [Int]] = [:]
+        for (index, event) in events.enumerated() {
+            guard let id = event.message.callID?.prefix(100), !id.isEmpty else { continue }
+            let key = event.org.id.uuidString + "|" + id
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(index)
         }
-        return StoredCallEvent(callID: callID, duplicate: false)
+        var callIDs: [String: UUID] = [:]
+        for key in order {
+            let indices = groups[key]!
+            let first = events[indices[0]]
+            let vapiCallID = String(first.message.callID!.prefix(100))
+            // nil: the id belongs to another organisation's call; nothing touches it.
+            if let id = try await upsertCall(vapiCallID, facts: CallFacts(indices.map { events[$0] }), event: first, sql: sql, db: db) {
+                callIDs[key] = id
+            }
+        }
+        func callID(of event: IncomingCallEvent) -> (named: Bool, id: UUID?) {
+            guard let id = event.message.callID?.prefix(100), !id.isEmpty else { return (false, nil) }
+            return (true, callIDs[event.org.id.uuidString + "|" + id])
+        }
+
+        // Every event in one statement; a key seen twice in the batch is a replay too.
+        var fresh: [Int] = []
+        var keys: [Int: String] = [:]
+        var seen = Set<String>()
+        let insert = sql.insert(into: CallEvent.schema)
+            .columns("id", "org_id", "call_id", "type", "body", "received_at", "event_key")
+        var rows = 0
+        for (index, event) in events.enumerated() {
+            let call = callID(of: event)
+            if call.named, call.id == nil { continue }
+            let key = event.eventKey
+            keys[index] = key
+            results[index] = StoredCallEvent(callID: call.id, duplicate: true)
+            guard seen.insert(key).inserted else { continue }
+            let body = event.body.count > maxBody ? String(event.body.prefix(maxBody)) : event.body
+            insert.values([SQLBind(UUID()), SQLBind(event.org.id), SQLBind(call.id), SQLBind(String(event.message.type.prefix(60))),
+                           SQLBind(body), SQLBind(event.receivedAt), SQLBind(key)])
+            rows += 1
+        }
+        if rows > 0 {
+            let stored = try await insert.ignoringConflicts(with: ["event_key"]).returning("event_key").all()
+            let storedKeys = Set(try stored.map { try $0.decode(column: "event_key", as: String.self) })
+            var taken = Set<String>()
+            for index in events.indices {
+                guard let key = keys[index], storedKeys.contains(key), taken.insert(key).inserted else { continue }
+                results[index].duplicate = false
+                fresh.append(index)
+            }
+        }
+
+        // The final lines of every fresh transcript, in one statement.
+        let lines = sql.insert(into: CallTranscriptLine.schema).columns("id", "org_id", "call_id", "role", "text", "spoken_at", "line_key")
+        var lineCount = 0
+        for index in fresh {
+            let event = events[index]
+            let message = event.message
+            guard message.type == "transcript", message.transcriptType == "final", let callID = results[index].callID,
+                  let text = message.transcript?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { continue }
+            let role = message.role == "assistant" || message.role == "bot" ? "assistant" : "user"
+            let spokenAt = message.eventDate ?? event.receivedAt
+            lines.values([SQLBind(UUID()), SQLBind(event.org.id), SQLBind(callID), SQLBind(role), SQLBind(String(text.prefix(4000))),
+                          SQLBind(spokenAt), SQLBind(lineKey(callID: callID, role: role, spokenAt: spokenAt, text: text))])
+            lineCount += 1
+        }
+        if lineCount > 0 { try await lines.ignoringConflicts(with: ["line_key"]).run() }
+
+        for index in fresh where events[index].message.type == "end-of-call-report" {
+            guard let callID = results[index].callID else { continue }
+            try await storeReport(events[index].message, callID: callID, event: events[index], sql: sql, db: db)
+        }
+        return results
     }
 
-    private static func upsertCall(_ vapiCallID: String, event: IncomingCallEvent, sql: any SQLDatabase,
+    /// What the events of one call in a batch say about it, merged: the furthest status, the first values seen.
+    struct CallFacts {
+        var status: String?
+        var rank = 0
+        var started: Date?
+        var endedReason: String?
+        var caller: String?
+        var dialled: String?
+        var callerName: String?
+        /// A message that can be a call's first, whose number is looked up (not done for every transcript).
+        var firstMessage: VapiServerMessage?
+
+        init(_ events: [IncomingCallEvent]) {
+            for event in events {
+                let message = event.message
+                if let status = CallEventSQL.status(of: message), self.status == nil || CallEventSQL.rank(status) > rank {
+                    self.status = status
+                    rank = CallEventSQL.rank(status)
+                }
+                if started == nil {
+                    started = message.type == "status-update" && CallEventSQL.status(of: message) == "in-progress"
+                        ? (message.eventDate ?? event.receivedAt)
+                        : (message.call?.startedAt ?? message.startedAt).flatMap(VapiDate.parse)
+                }
+                endedReason = message.endedReason ?? endedReason
+                caller = caller ?? message.callerNumber
+                dialled = dialled ?? message.dialledNumber
+                callerName = callerName ?? message.callerName
+                if firstMessage == nil, ["assistant-request", "status-update", "end-of-call-report"].contains(message.type) {
+                    firstMessage = message
+                }
+            }
+        }
+    }
+
+    private static func upsertCall(_ vapiCallID: String, facts: CallFacts, event: IncomingCallEvent, sql: any SQLDatabase,
                                    db: any Database) async throws -> UUID? {
-        let message = event.message
-        let status = status(of: message)
-        let rank = status.map(rank) ?? 0
-        let started: Date? = message.type == "status-update" && status == "in-progress" ? (message.eventDate ?? event.receivedAt)
-            : (message.call?.startedAt ?? message.startedAt).flatMap(VapiDate.parse)
-        let number = try await phoneNumberID(message, orgID: event.org.id, db: db)
+        let status = facts.status
+        let rank = facts.rank
+        let started = facts.started
+        let number = try await facts.firstMessage.asyncMap { try await phoneNumberID($0, orgID: event.org.id, db: db) } ?? nil
         let newID = UUID()
         let rows = try await sql.raw("""
             INSERT INTO calls (id, org_id, vapi_call_id, status, status_rank, from_number, to_number, caller_name, started_at,
                                ended_reason, simulated, phone_number_id, created_at, updated_at, last_event_at)
             VALUES (\(bind: newID), \(bind: event.org.id), \(bind: vapiCallID), \(bind: status ?? "in-progress"), \(bind: rank),
-                    \(bind: message.callerNumber.map { String($0.prefix(32)) }), \(bind: message.dialledNumber.map { String($0.prefix(32)) }),
-                    \(bind: message.callerName.map { String($0.prefix(120)) }), \(bind: started),
-                    \(bind: message.endedReason.map { String($0.prefix(200)) }), \(bind: event.simulated), \(bind: number),
+                    \(bind: facts.caller.map { String($0.prefix(32)) }), \(bind: facts.dialled.map { String($0.prefix(32)) }),
+                    \(bind: facts.callerName.map { String($0.prefix(120)) }), \(bind: started),
+                    \(bind: facts.endedReason.map { String($0.prefix(200)) }), \(bind: event.simulated), \(bind: number),
                     \(bind: event.receivedAt), \(bind: event.receivedAt), \(bind: event.receivedAt))
             ON CONFLICT (vapi_call_id) DO UPDATE SET
                 status = CASE WHEN excluded.status_rank > calls.status_rank THEN excluded.status ELSE calls.status END,
@@ -189,5 +263,13 @@ enum CallLiveEvents {
         default:
             return nil
         }
+    }
+}
+
+extension Optional {
+    /// `map` for an async transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

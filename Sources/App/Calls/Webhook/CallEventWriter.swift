@@ -103,11 +103,7 @@ final class CallEventWriter: Sendable {
     private func write(_ events: [IncomingCallEvent], on database: any Database) async throws -> [StoredCallEvent] {
         try await database.transaction { tx in
             guard let sql = tx as? any SQLDatabase else { throw Abort(.internalServerError, reason: "SQL database required") }
-            var results: [StoredCallEvent] = []
-            for event in events {
-                results.append(try await CallEventSQL.apply(event, sql: sql, db: tx))
-            }
-            return results
+            return try await CallEventSQL.apply(events, sql: sql, db: tx)
         }
     }
 }
