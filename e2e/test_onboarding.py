@@ -18,14 +18,10 @@ from playwright.sync_api import Browser, expect
 
 from conftest import Server
 from test_journey import NAMES, PASSWORD, open_journey, open_verification_link
+from test_simulator import ASK, BOOKED, CALLER, OFFERED, PICK
 
 WELCOME = {"fr": "configurons votre réceptionniste IA en 5 minutes", "he": "בואו נגדיר את פקידת הקבלה החכמה שלכם"}
 INDUSTRY_OTHER = {"fr": "Autre", "he": "אחר"}
-ASK = {"fr": "Bonjour, je voudrais prendre rendez-vous", "he": "שלום, אני רוצה לקבוע תור"}
-PICK = {"fr": "Le premier, s'il vous plaît", "he": "הראשון בבקשה"}
-OFFERED = {"fr": "Les prochains créneaux libres", "he": "המועדים הפנויים"}
-BOOKED = {"fr": "Rendez-vous réservé", "he": "נקבע תור"}
-CALLER = {"fr": "Léa Martin", "he": "נועה לוי"}
 BRAVO = {"fr": "Bravo", "he": "כל הכבוד"}
 
 
