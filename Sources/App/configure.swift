@@ -60,6 +60,7 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
     app.middleware.use(SecurityHeadersMiddleware(sendHSTS: config.usesHTTPS))
     app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
 
+    app.databases.useBookingCacheInvalidation()
     configureJobs(app)
     app.setUpCallPipeline()
     try routes(app)

@@ -18,7 +18,15 @@ struct BookingContext: Sendable {
     struct StaffSnapshot: Sendable { let id: UUID; let name: String; let hours: WeeklyHours? }
     struct ClosureSnapshot: Sendable { let staffID: UUID?; let days: ClosedRange<Int> }
 
+    /// The organisation's settings, from `BookingContextCache` when fresh (appointments are never cached).
     static func load(orgID: UUID, on db: any Database) async throws -> BookingContext {
+        if let cached = BookingContextCache.get(orgID) { return cached }
+        let context = try await read(orgID: orgID, on: db)
+        BookingContextCache.put(context)
+        return context
+    }
+
+    private static func read(orgID: UUID, on db: any Database) async throws -> BookingContext {
         guard let org = try await Org.find(orgID, on: db) else { throw AppError.notFound }
         let profile = try await BookingProfile.forOrg(orgID, on: db)
         let timeZone = TimeZone(identifier: org.timezone) ?? TimeZone(identifier: WeeklyHours.defaultTimeZone(country: org.country))!
