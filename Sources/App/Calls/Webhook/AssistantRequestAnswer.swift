@@ -13,7 +13,7 @@ struct AssistantRequestAnswer {
             return WebhookAnswer(error: AfterHoursRule.unknownNumber(locale))
         }
         let assistant = try await Assistant.forOrg(orgModel, on: db)
-        let open = try await BusinessHoursNow.isOpen(orgID: org.id, on: db)
+        let open = try await BookingContext.load(orgID: org.id, on: db).isOpen(at: Date())
         let webhook = AssistantSync.webhookURL(publicURL: app.appConfig.publicURL, token: org.token)
         if open {
             if let id = assistant.vapiAssistantID, !SandboxTelephony.isSandboxID(id) { return WebhookAnswer(assistantId: id) }
@@ -54,9 +54,9 @@ struct TransferAnswer {
     let db: any Database
 
     func answer(org: WebhookOrg, callID: UUID?, locale: AppLocale) async throws -> WebhookAnswer {
-        let profile = try await BookingProfile.forOrg(org.id, on: db)
-        guard let number = profile.transferNumber, PhoneNumber(e164: number) != nil,
-              try await BusinessHoursNow.isOpen(orgID: org.id, on: db) else {
+        // One (cached) read gives both the number and the hours, as the booking engine's transferTarget tool sees them.
+        let booking = try await BookingContext.load(orgID: org.id, on: db)
+        guard let number = booking.transferNumber, PhoneNumber(e164: number) != nil, booking.isOpen(at: Date()) else {
             return WebhookAnswer(error: AfterHoursRule.nobodyAvailable(locale))
         }
         if let callID {

@@ -16,7 +16,7 @@ struct SandboxTelephony: TelephonyProvider {
 
     func upsertAssistant(id: String?, _ assistant: VapiAssistantRequest) async throws -> String? { nil }
 
-    func createFreeNumber(areaCode: USAreaCodeValue, assistantID: String?, name: String?) async throws -> ProvisionedNumber {
+    func createFreeNumber(areaCode: String, assistantID: String?, name: String?) async throws -> ProvisionedNumber {
         let candidates = Self.fictionalNumbers(areaCode: areaCode)
         let taken = Set(try await PhoneNumberRecord.query(on: db).filter(\.$e164 ~~ candidates).all().map(\.e164))
         guard let free = candidates.first(where: { !taken.contains($0) }) else {

@@ -11,8 +11,9 @@ protocol TelephonyProvider: Sendable {
     /// AVA's database (the sandbox).
     func upsertAssistant(id: String?, _ assistant: VapiAssistantRequest) async throws -> String?
 
-    /// A free US number in `areaCode`, linked to `assistantID`. Usually `activating` at first.
-    func createFreeNumber(areaCode: USAreaCodeValue, assistantID: String?, name: String?) async throws -> ProvisionedNumber
+    /// A free US number in `areaCode` (three digits, already checked by `USAreaCode`), linked to `assistantID`.
+    /// Usually `activating` at first.
+    func createFreeNumber(areaCode: String, assistantID: String?, name: String?) async throws -> ProvisionedNumber
 
     /// Hands a number of the owner's Twilio account to the provider, which then answers its calls.
     func importTwilioNumber(_ e164: String, credentials: TwilioCredentials, assistantID: String?,
@@ -38,8 +39,6 @@ struct ProvisionedNumber: Sendable, Equatable {
     var status: String
 }
 
-/// An area code already checked by `USAreaCode` (AVACore), as the provider receives it.
-typealias USAreaCodeValue = String
 
 extension Request {
     /// Vapi when the operator configured a key, else the sandbox on this request's database.

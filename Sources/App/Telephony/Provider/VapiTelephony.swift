@@ -17,7 +17,7 @@ struct VapiTelephony: TelephonyProvider {
         return try await client.createAssistant(assistant).id
     }
 
-    func createFreeNumber(areaCode: USAreaCodeValue, assistantID: String?, name: String?) async throws -> ProvisionedNumber {
+    func createFreeNumber(areaCode: String, assistantID: String?, name: String?) async throws -> ProvisionedNumber {
         let number = try await client.createFreeNumber(areaCode: areaCode, assistantId: assistantID, name: name)
         return ProvisionedNumber(id: number.id, e164: number.number, status: number.status ?? "active")
     }
