@@ -7,10 +7,7 @@ struct ShellController {
     func register(on routes: any RoutesBuilder) {
         let signedIn = routes.grouped(RequireSignInPage())
         signedIn.get("dashboard") { req in
-            try await PageRenderer.render(req, "app/dashboard", page: "dashboard", titleKey: "title_dashboard", extra: NoExtra())
-        }
-        signedIn.get("calls") { req in
-            try await PageRenderer.render(req, "app/calls", page: "calls", titleKey: "title_calls", extra: NoExtra())
+            try await DashboardPage.render(req)
         }
         signedIn.get("settings") { req in
             try await SettingsPage.render(req, user: try req.requireUser().user)

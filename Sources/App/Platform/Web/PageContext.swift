@@ -23,6 +23,8 @@ struct BasePage: Encodable {
     var showOutbox: Bool
     var flash: String?
     var flashKind: String?
+    /// Messages callers left that nobody has read yet (the badge on "Messages" in the navigation).
+    var unreadMessages: Int = 0
 }
 
 /// A page context: the base fields and the page's own, encoded side by side at the top level.
@@ -50,8 +52,9 @@ enum Flash: String, CaseIterable {
     case numberAdded = "number_added"
     case numberReleased = "number_released"
     case onboardingDone = "onboarding_done"
+    case accountDeleted = "account_deleted"
 
-    var kind: String { self == .signedOut || self == .verificationSent ? "info" : "success" }
+    var kind: String { self == .signedOut || self == .verificationSent || self == .accountDeleted ? "info" : "success" }
 
     /// The translation key of its message.
     var key: String { "flash_\(rawValue)" }

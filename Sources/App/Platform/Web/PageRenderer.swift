@@ -1,4 +1,5 @@
 import AVACore
+import SQLKit
 import Vapor
 
 /// Renders Leaf pages with the base context filled from the request.
@@ -7,7 +8,11 @@ enum PageRenderer {
         _ request: Request, _ template: String, page: String, titleKey: String,
         status: HTTPResponseStatus = .ok, extra: Extra, headers: HTTPHeaders = [:]
     ) async throws -> Response {
-        let base = baseContext(request, page: page, titleKey: titleKey)
+        var base = baseContext(request, page: page, titleKey: titleKey)
+        if let current = request.auth.get(CurrentUser.self), let sql = request.db as? any SQLDatabase {
+            // One COUNT on (org_id, read_at) for the navigation's badge; a failure only hides the badge.
+            base.unreadMessages = (try? await DashboardStats.unreadMessages(sql: sql, orgID: current.orgID)) ?? 0
+        }
         let view = try await request.view.render(template, Page(base: base, extra: extra))
         let response = try await view.encodeResponse(for: request)
         response.status = status
