@@ -114,6 +114,26 @@ struct BookingSettingsForms {
     func addService(_ input: ServiceInput) async throws {
         let service = BookingService()
         service.$org.id = orgID
+        try Self.applyForForm(input, to: service)
+        service.position = (try await BookingService.query(on: db).filter(\.$org.$id == orgID).max(\.$position) ?? 0) + 1
+        try await service.create(on: db)
+    }
+
+    /// Edits a service's name, duration, buffer and price; its place in the list and on/off state stay.
+    /// Appointments already booked keep their times (they were booked with the old duration).
+    func updateService(_ id: UUID, _ input: ServiceInput) async throws {
+        guard let service = try await BookingService.query(on: db).filter(\.$id == id).filter(\.$org.$id == orgID).first() else {
+            throw AppError.notFound
+        }
+        var input = input
+        input.active = service.active
+        input.position = service.position
+        try Self.applyForForm(input, to: service)
+        try await service.save(on: db)
+    }
+
+    /// The API's checks, with the form's field names and wording.
+    private static func applyForForm(_ input: ServiceInput, to service: BookingService) throws {
         do {
             try BookingSettingsAPIController.apply(input, to: service)
         } catch let error as AppError {
@@ -125,8 +145,6 @@ struct BookingSettingsForms {
             default: throw error
             }
         }
-        service.position = (try await BookingService.query(on: db).filter(\.$org.$id == orgID).max(\.$position) ?? 0) + 1
-        try await service.create(on: db)
     }
 
     func toggleService(_ id: UUID) async throws {

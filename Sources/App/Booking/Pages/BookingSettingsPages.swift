@@ -17,6 +17,7 @@ struct BookingSettingsPagesController {
         }
         pages.post("services") { req in try await addService(req) }
         pages.post("services", ":id", "toggle") { req in try await toggle(req, kind: "services") }
+        pages.post("services", ":id") { req in try await editService(req) }
         pages.post("closures") { req in try await addClosure(req) }
         pages.post("closures", ":id", "delete") { req in try await toggle(req, kind: "closures") }
         pages.post("staff") { req in try await addStaff(req) }
@@ -26,7 +27,11 @@ struct BookingSettingsPagesController {
 
     struct Interval: Encodable { var index: Int; var start: String; var end: String }
     struct DayRow: Encodable { var key: String; var name: String; var intervals: [Interval]; var error: String? }
-    struct ServiceRow: Encodable { var id: String; var name: String; var duration: Int; var buffer: Int; var price: String?; var active: Bool }
+    struct ServiceRow: Encodable {
+        var id: String; var name: String; var duration: Int; var buffer: Int; var price: String?; var active: Bool
+        /// The edit form's values: what was typed when its save was refused, else the stored ones.
+        var edit: [String: String]; var editError: String?
+    }
     struct ClosureRow: Encodable { var id: String; var start: String; var end: String; var label: String; var singleDay: Bool }
     struct StaffRow: Encodable { var id: String; var name: String; var active: Bool }
 
@@ -64,10 +69,15 @@ struct BookingSettingsPagesController {
         let saved = (try? req.query.get(String.self, at: "saved")).flatMap { ["hours", "rules", "services", "closures", "staff", "feed"].contains($0) ? $0 : nil }
         let extra = Extra(
             days: days,
-            services: services.map { ServiceRow(id: $0.id!.uuidString, name: $0.name, duration: $0.durationMinutes,
-                                                buffer: $0.bufferAfterMinutes,
-                                                price: BookingCurrency.format(cents: $0.priceCents, currency: $0.currency, locale: locale),
-                                                active: $0.active) },
+            services: services.map { service -> ServiceRow in
+                let failed = errorSection == "service-\(service.id!.uuidString)"
+                let stored = ["name": service.name, "duration": String(service.durationMinutes), "buffer": String(service.bufferAfterMinutes),
+                              "price": service.priceCents.map { String(format: "%d.%02d", $0 / 100, $0 % 100) } ?? ""]
+                return ServiceRow(id: service.id!.uuidString, name: service.name, duration: service.durationMinutes,
+                                  buffer: service.bufferAfterMinutes,
+                                  price: BookingCurrency.format(cents: service.priceCents, currency: service.currency, locale: locale),
+                                  active: service.active, edit: failed ? form : stored, editError: failed ? error.map(req.message) : nil)
+            },
             closures: closures.map { ClosureRow(id: $0.id!.uuidString, start: $0.startDate, end: $0.endDate, label: $0.label,
                                                 singleDay: $0.startDate == $0.endDate) },
             staff: staff.map { StaffRow(id: $0.id!.uuidString, name: $0.name, active: $0.active) },
@@ -79,7 +89,7 @@ struct BookingSettingsPagesController {
             ],
             currency: BookingCurrency.code(country: org.country), feedURL: feed.url,
             errorSection: errorSection, formError: error.map(req.message), errorField: error?.field,
-            form: errorSection == "hours" ? [:] : form, saved: saved)
+            form: errorSection == "hours" || errorSection?.hasPrefix("service-") == true ? [:] : form, saved: saved)
         return try await PageRenderer.render(req, "app/booking-settings", page: "booking-settings", titleKey: "title_booking_settings",
                                              status: status, extra: extra)
     }
@@ -131,6 +141,25 @@ struct BookingSettingsPagesController {
         let country = try await Org.find(user.orgID, on: req.db)?.country ?? "FR"
         return try await attempt(req, section: "services") { settings, form in
             try await settings.addService(try BookingSettingsForms.service(from: form, currency: BookingCurrency.code(country: country)))
+        }
+    }
+
+    private func editService(_ req: Request) async throws -> Response {
+        let user = try BookingSettingsAPIController.requireManager(req)
+        // Another organisation's service is not found, whatever the form says.
+        guard let id = req.parameters.get("id", as: UUID.self),
+              try await BookingService.query(on: req.db).filter(\.$id == id).filter(\.$org.$id == user.orgID).count() > 0
+        else { throw AppError.notFound }
+        let country = try await Org.find(user.orgID, on: req.db)?.country ?? "FR"
+        let form = (try? req.content.decode([String: String].self)) ?? [:]
+        do {
+            try await BookingSettingsForms(db: req.db, orgID: user.orgID)
+                .updateService(id, try BookingSettingsForms.service(from: form, currency: BookingCurrency.code(country: country)))
+            return done(req, "services")
+        } catch let error as AppError where error.status == .unprocessableEntity {
+            var echo = form
+            echo["_csrf"] = nil
+            return try await render(req, errorSection: "service-\(id.uuidString)", error: error, form: echo, status: .unprocessableEntity)
         }
     }
 

@@ -24,6 +24,8 @@ struct PhoneNumberPagesController {
         var status: String
         var statusLabel: String
         var statusKind: String
+        /// The assistant answering this number (nil: none linked yet, so calls are not answered by AVA).
+        var assistantName: String?
     }
 
     struct Extra: Encodable {
@@ -50,12 +52,14 @@ struct PhoneNumberPagesController {
         let records = try await PhoneNumberService(req: req, user: user).list()
         let org = try await Org.find(user.orgID, on: req.db)
         let country = TelephonyCountry.detect(orgCountry: org?.country ?? "US", acceptLanguage: req.headers.first(name: .acceptLanguage))
+        let assistants = try await Assistant.query(on: req.db).filter(\.$org.$id == user.orgID).all()
         let rows = records.map { record in
             NumberRow(id: record.id!.uuidString, number: record.number.map(Self.display) ?? req.t("numbers_pending_number"),
                       name: record.name, provider: record.provider.rawValue.lowercased(),
                       providerLabel: req.t("numbers_provider_\(record.provider.rawValue.lowercased())"),
                       status: record.status, statusLabel: req.t("numbers_status_\(Self.knownStatus(record.status))"),
-                      statusKind: record.status == "active" ? "success" : record.status == "blocked" ? "danger" : "warning")
+                      statusKind: record.status == "active" ? "success" : record.status == "blocked" ? "danger" : "warning",
+                      assistantName: assistants.first { $0.id != nil && $0.id == record.$assistant.id }?.name)
         }
         // Passwords never go back into a page, even one the owner just typed.
         var safeForm = form
