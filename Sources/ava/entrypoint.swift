@@ -10,12 +10,21 @@ enum Entrypoint {
         if let name = ProcessInfo.processInfo.environment["AVA_ENV"], !CommandLine.arguments.contains("--env") {
             environment = Environment(name: name, arguments: environment.arguments)
         }
-        try LoggingSystem.bootstrap(from: &environment)
+        // JSON lines in production (or with AVA_LOG_FORMAT=json), read before `.env`: logging starts first.
+        if LogFormat.usesJSON(environment: ProcessInfo.processInfo.environment, isProduction: environment == .production) {
+            try LoggingSystem.bootstrap(from: &environment) { level in { label in JSONLogHandler(label: label, level: level) } }
+        } else {
+            try LoggingSystem.bootstrap(from: &environment)
+        }
         let app = try await Application.make(environment)
         do {
             let config = try await AppBoot.loadConfig(app)
             try await configure(app, config: config)
             try await app.execute()
+        } catch is any OperatorFacingError {
+            // Vapor has already logged its description.
+            try? await app.asyncShutdown()
+            exit(1)
         } catch let errors as ConfigurationErrors {
             app.logger.critical("\(errors.description)")
             try? await app.asyncShutdown()

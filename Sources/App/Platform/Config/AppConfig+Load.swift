@@ -104,6 +104,9 @@ extension AppConfig {
 
         let operatorEmails = Set(reader.list("AVA_OPERATOR_EMAILS").map { $0.lowercased() })
 
+        let metricsToken = reader.string("AVA_METRICS_TOKEN")
+        if let metricsToken, metricsToken.count < 16 { reader.problem("AVA_METRICS_TOKEN must be at least 16 characters long") }
+
         if !reader.problems.isEmpty { throw ConfigurationErrors(problems: reader.problems) }
         var config = AppConfig(
             isProduction: isProduction, dataDirectory: dataDirectory, database: database, publicURL: publicURL,
@@ -113,6 +116,7 @@ extension AppConfig {
             authRateLimit: authRateLimit, trustProxy: trustProxy
         )
         config.operatorEmails = operatorEmails
+        config.metricsToken = metricsToken
         return config
     }
 

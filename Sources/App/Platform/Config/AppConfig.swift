@@ -53,6 +53,8 @@ public struct AppConfig: Sendable {
     public var trustProxy: Bool
     /// Emails of the AVA operators who may see the operator pages (the onboarding funnel), lowercased.
     public var operatorEmails: Set<String> = []
+    /// Bearer token that opens `/metrics` to scrapers not on this machine (`AVA_METRICS_TOKEN`); unset: loopback only.
+    public var metricsToken: String?
 
     /// No Vapi key: calls are simulated and the pages say so.
     public var isSandbox: Bool { vapi == nil }

@@ -108,12 +108,13 @@ final class JobQueue: Sendable {
         var logger = app.logger
         logger[metadataKey: "job"] = "\(job.id)"
         logger[metadataKey: "job_kind"] = "\(job.kind)"
+        let requestID = RequestID.from(payload: job.payload); logger[metadataKey: "request_id"] = requestID.map { .string($0) }
         let outcome: Result<Void, any Error>
         if let handler = handler(for: job.kind) {
             let context = JobContext(application: app, jobID: job.id, kind: job.kind, payload: job.payload,
                                      attempt: job.attempts, logger: logger)
             do {
-                try await handler(context)
+                try await RequestID.$current.withValue(requestID) { try await handler(context) }
                 outcome = .success(())
             } catch {
                 outcome = .failure(error)
@@ -121,6 +122,7 @@ final class JobQueue: Sendable {
         } else {
             outcome = .failure(JobFailure("no handler for kind \(job.kind)"))
         }
+        if case .failure(let error) = outcome { app.appMetrics.jobFailed(kind: job.kind, final: (error as? JobFailure)?.permanent == true || job.attempts >= job.max_attempts) }
         do {
             try await finish(job, outcome: outcome, on: app.db, logger: logger, now: now)
         } catch {
@@ -148,7 +150,9 @@ final class JobQueue: Sendable {
                 try await update.set("status", to: SQLBind(JobRecord.Status.failed.rawValue))
                     .set("last_error", to: SQLBind(description)).run()
             } else {
-                let retryAt = now.addingTimeInterval(backoff(afterAttempts: job.attempts))
+                // From the failure, not from the start of the round: a try that took longer than the backoff
+                // (a slow Vapi) must not be due again at once.
+                let retryAt = max(now, Date()).addingTimeInterval(backoff(afterAttempts: job.attempts))
                 logger.warning("job failed, will retry", metadata: ["attempts": "\(job.attempts)", "error": "\(description)"])
                 try await update.set("status", to: SQLBind(JobRecord.Status.queued.rawValue))
                     .set("run_at", to: SQLBind(retryAt))

@@ -8,13 +8,15 @@ enum Jobs {
 
     @discardableResult
     static func enqueue<Payload: Encodable>(kind: String, payload: Payload, runAt: Date = Date(),
-                                            maxAttempts: Int = defaultMaxAttempts, on db: any Database) async throws -> JobRecord {
+                                            maxAttempts: Int = defaultMaxAttempts, requestID: String? = RequestID.current,
+                                            on db: any Database) async throws -> JobRecord {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         let job = JobRecord()
         job.kind = kind
-        job.payload = String(decoding: try encoder.encode(payload), as: UTF8.self)
+        // The request that queued it rides along, so its logs and the job's share one `request_id`.
+        job.payload = RequestID.tag(payload: String(decoding: try encoder.encode(payload), as: UTF8.self), with: requestID)
         job.runAt = runAt
         job.attempts = 0
         job.maxAttempts = max(1, maxAttempts)
