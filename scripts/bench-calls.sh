@@ -5,7 +5,8 @@
 #     80% transcripts, 15% status and speech updates, 5% end-of-call reports, every body unique) posts for 15 s
 #     with 32 connections; prints events/s with p50/p99, then how many events were stored (acknowledged ≤ stored:
 #     none lost);
-#   - `ava bench-calls`: tool-calls checkAvailability with 200 calls in progress, and assistant-request (p50/p99).
+#   - tool-calls checkAvailability with 200 calls in progress (scripts/bench-tools.lua), then assistant-request with
+#     50 lines ringing (scripts/bench-assistant.lua), both from wrk so the figures are AVA's time alone.
 # Figures go in docs/PERFORMANCE.md. Usage: scripts/bench-calls.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,13 +19,15 @@ cat > /tmp/ava-bench-round.sh <<'ROUND'
 set -euo pipefail
 dir=$(mktemp -d); log=$dir/hold.log
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-AVA_DATA_DIR=$dir LOG_LEVEL=error "$AVA_BIN" bench-calls --hold 25 --port "$port" >"$log" 2>&1 &
+AVA_DATA_DIR=$dir LOG_LEVEL=error "$AVA_BIN" bench-calls --hold 60 --port "$port" >"$log" 2>&1 &
 for _ in $(seq 200); do grep -q '^webhook' "$log" 2>/dev/null && break; sleep 0.2; done
 read -r _ url _ number < <(grep '^webhook' "$log")
 wrk -t1 -c32 -d15s -s scripts/bench-ingest.lua "$url" -- "$number" | grep '^wrk:'
+# 200 calls in progress, each asking for free slots every 0.2-1 s; then 50 lines ringing every 0.1-0.5 s.
+wrk -t2 -c200 -d15s -s scripts/bench-tools.lua "$url" -- "$number" | grep '^wrk'
+wrk -t1 -c50 -d15s -s scripts/bench-assistant.lua "$url" -- "$number" "$(date +%s)" | grep '^wrk'
 wait
 grep '^stored' "$log"
-AVA_DATA_DIR=$dir LOG_LEVEL=error "$AVA_BIN" bench-calls --events 20 | grep -E 'tool-calls|assistant-request'
 rm -rf "$dir"
 ROUND
 chmod +x /tmp/ava-bench-round.sh

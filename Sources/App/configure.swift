@@ -38,6 +38,9 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
     app.asyncCommands.use(BenchAvailabilityCommand(), as: "bench-availability")
     app.asyncCommands.use(BenchCallsCommand(), as: "bench-calls")
     app.asyncCommands.use(StatsCommand(), as: "stats")
+    app.asyncCommands.use(BackupCommand(), as: "backup")
+    app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
+    app.asyncCommands.use(SeedCommand(), as: "seed")
 
     let translations = try Translations.load(from: app.directory.resourcesDirectory + "Locales")
     app.industryPresets = try IndustryPresets.load(from: app.directory.resourcesDirectory + "Presets/presets.json")
@@ -55,12 +58,14 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
         })
 
     app.middleware = Middlewares()
+    useObservabilityMiddleware(app)
     app.middleware.use(RequestLogMiddleware())
     app.middleware.use(AppErrorMiddleware())
     app.middleware.use(SecurityHeadersMiddleware(sendHSTS: config.usesHTTPS))
     app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
 
     app.databases.useBookingCacheInvalidation()
+    app.databases.useAnsweringProfileInvalidation()
     configureJobs(app)
     app.setUpCallPipeline()
     try routes(app)

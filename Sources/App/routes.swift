@@ -3,6 +3,8 @@ import Vapor
 
 /// Every route of AVA, by capability.
 func routes(_ app: Application) throws {
+    // /healthz, /readyz, /metrics: no session, no CSRF, cheap (Platform/Observability).
+    registerObservabilityRoutes(app)
     // JSON API: bearer tokens (or the web's cookies), JSON bodies only, JSON errors.
     let api = app.grouped("api", "v1").grouped(SessionAuthenticator())
     try api.register(collection: AuthAPIController())
@@ -21,7 +23,11 @@ func routes(_ app: Application) throws {
     try app.grouped("api", "v1").register(collection: VapiWebhookController())
     try api.register(collection: CalendarFeedAPIController())
     try api.register(collection: LiveCallsController())
+    try api.register(collection: CallHistoryAPIController())
     try api.register(collection: SimulatorAPIController())
+    try api.register(collection: DashboardAPIController())
+    try api.register(collection: TeamAPIController())
+    try api.register(collection: AccountAPIController())
 
     // Pages: cookies, CSRF-protected forms, localized under /{locale}.
     let web = app.grouped(CSRFMiddleware(secureCookies: app.appConfig.usesHTTPS), SessionAuthenticator())
@@ -43,6 +49,11 @@ func routes(_ app: Application) throws {
         StaffHoursPagesController(locale: locale).register(on: localized)
         AppointmentPagesController(locale: locale).register(on: localized)
         SimulatorPagesController(locale: locale).register(on: localized)
+        MessagesPageController(locale: locale).register(on: localized)
+        AssistantSettingsPage(locale: locale).register(on: localized)
+        TeamPagesController(locale: locale).register(on: localized)
+        AccountPagesController(locale: locale).register(on: localized)
+        CallHistoryPagesController(locale: locale).register(on: localized)
     }
 
     OIDCController.registerCallbacks(on: web)

@@ -24,6 +24,9 @@ enum AppMigrations {
         M018_CreateJobs(),
         M019_CallPipeline(),
         M020_CreateOnboardingEvents(),
+        M021_CallSearch(),
+        M022_TeamInvites(),
+        M023_DashboardIndexes(),
     ]
 }
 

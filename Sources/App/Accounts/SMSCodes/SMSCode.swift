@@ -59,7 +59,7 @@ struct SMSCodeHasher: Sendable {
 
     func hash(_ code: String, id: UUID, phone: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(id.uuidString)|\(phone)|\(code)".utf8), using: key)
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return mac.lowerHex
     }
 
     func matches(_ code: String, row: SMSCode) -> Bool {

@@ -94,15 +94,16 @@ struct AppointmentsAPIController: RouteCollection {
     @Sendable func update(req: Request) async throws -> AppointmentDTO {
         let user = try req.requireUser()
         guard let id = req.parameters.get("id", as: UUID.self) else { throw AppError.notFound }
+        // Another organisation's appointment is not found, whatever the body says (nothing is learnt from a 400).
+        guard try await Appointment.query(on: req.db).filter(\.$id == id).filter(\.$org.$id == user.orgID).first() != nil else {
+            throw AppError.notFound
+        }
         let input = try req.decodeJSON(AppointmentPatchInput.self)
         let service = AppointmentService(db: req.db, orgID: user.orgID)
         var status: Appointment.Status?
         if let text = input.status {
             guard let value = Appointment.Status(rawValue: text) else { throw AppError.validation("status_invalid", field: "status") }
             status = value
-        }
-        guard try await Appointment.query(on: req.db).filter(\.$id == id).filter(\.$org.$id == user.orgID).first() != nil else {
-            throw AppError.notFound
         }
         if input.start != nil || input.staffId != nil || input.serviceId != nil {
             let current = try await Self.dto(id, orgID: user.orgID, on: req.db)

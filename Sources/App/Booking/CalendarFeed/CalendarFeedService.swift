@@ -20,7 +20,7 @@ enum CalendarFeedService {
     }
 
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(token.utf8)).lowerHex
     }
 
     static func url(for token: String, app: Application) -> String {

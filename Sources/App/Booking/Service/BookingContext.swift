@@ -1,6 +1,8 @@
 import AVACore
 import Fluent
 import Foundation
+import SQLKit
+import Vapor
 
 /// Everything availability needs about one organisation, loaded in a handful of queries.
 struct BookingContext: Sendable {
@@ -14,11 +16,15 @@ struct BookingContext: Sendable {
     /// Active staff; empty means one calendar for the organisation.
     let staff: [StaffSnapshot]
     let closures: [ClosureSnapshot]
+    /// Active services in the owner's order. Read-only snapshots: nothing may change these models.
+    let services: [BookingService]
 
+    /// A booked appointment as availability sees it: whose time, from when, blocked until when.
+    struct BusyAppointment: Sendable { let id: UUID; let staffID: UUID?; let startsAt: Date; let blocksUntil: Date }
     struct StaffSnapshot: Sendable { let id: UUID; let name: String; let hours: WeeklyHours? }
     struct ClosureSnapshot: Sendable { let staffID: UUID?; let days: ClosedRange<Int> }
 
-    /// The organisation's settings, from `BookingContextCache` when fresh (appointments are never cached).
+    /// The organisation's settings and services, from `BookingContextCache` when fresh (appointments are never cached).
     static func load(orgID: UUID, on db: any Database) async throws -> BookingContext {
         if let cached = BookingContextCache.get(orgID) { return cached }
         let context = try await read(orgID: orgID, on: db)
@@ -33,6 +39,8 @@ struct BookingContext: Sendable {
         let staff = try await StaffMember.query(on: db).filter(\.$org.$id == orgID).filter(\.$active == true)
             .sort(\.$name).all()
         let closures = try await BookingClosure.query(on: db).filter(\.$org.$id == orgID).all()
+        let services = try await BookingService.query(on: db).filter(\.$org.$id == orgID).filter(\.$active == true)
+            .sort(\.$position).all()
         return BookingContext(
             orgID: orgID,
             country: CountryCode(rawValue: org.country.uppercased()) ?? .FR,
@@ -46,15 +54,16 @@ struct BookingContext: Sendable {
             closures: closures.compactMap { closure in
                 guard let start = LocalDate(closure.startDate), let end = LocalDate(closure.endDate), start <= end else { return nil }
                 return ClosureSnapshot(staffID: closure.$staff.id, days: start.dayNumber...end.dayNumber)
-            }
+            },
+            services: services
         )
     }
 
     /// The calendars a booking may go to: one staff member, every active one, or the organisation's single one.
-    func calendars(staffID: UUID?, appointments: [Appointment]) throws -> [BookingCalendar] {
+    func calendars(staffID: UUID?, appointments: [BusyAppointment]) throws -> [BookingCalendar] {
         func busy(_ staffID: UUID?) -> BusySchedule {
             // An appointment with no staff member takes everyone's time (booked before staff existed).
-            BusySchedule(appointments.filter { staffID == nil || $0.$staff.id == nil || $0.$staff.id == staffID }
+            BusySchedule(appointments.filter { staffID == nil || $0.staffID == nil || $0.staffID == staffID }
                 .map { BusyInterval(start: $0.startsAt, end: $0.blocksUntil) })
         }
         func closedDays(_ staffID: UUID?) -> [ClosedRange<Int>] {
@@ -74,18 +83,24 @@ struct BookingContext: Sendable {
 
     /// Booked appointments whose blocked time meets [from, to), with only what availability reads
     /// (id, staff, start, end of blocked time).
-    static func activeAppointments(orgID: UUID, from: Date, to: Date, excluding: UUID? = nil, on db: any Database) async throws -> [Appointment] {
-        var query = Appointment.query(on: db)
-            .field(\.$id).field(\.$staff.$id).field(\.$startsAt).field(\.$blocksUntil)
-            .filter(\.$org.$id == orgID)
-            .filter(\.$status == .booked)
-            .filter(\.$startsAt < to)
-            // No appointment blocks a day or more (services last at most 12 h, buffers 4 h): this lower bound
-            // keeps the scan of the (org_id, starts_at) index to the window instead of everything before it.
-            .filter(\.$startsAt > from.addingTimeInterval(-86400))
-            .filter(\.$blocksUntil > from)
-        if let excluding { query = query.filter(\.$id != excluding) }
-        return try await query.all()
+    static func activeAppointments(orgID: UUID, from: Date, to: Date, excluding: UUID? = nil, on db: any Database) async throws -> [BusyAppointment] {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "SQL database required") }
+        // Plain SQL into a small struct: this runs on every checkAvailability during a call, and decoding Fluent
+        // models (reflection) cost more than the query itself.
+        // No appointment blocks a day or more (services last at most 12 h, buffers 4 h): the lower bound on
+        // starts_at keeps the scan of the (org_id, starts_at) index to the window instead of everything before it.
+        let rows = try await sql.raw("""
+            SELECT id, staff_id, starts_at, blocks_until FROM appointments
+            WHERE org_id = \(bind: orgID) AND status = \(bind: Appointment.Status.booked.rawValue)
+              AND starts_at < \(bind: to) AND starts_at > \(bind: from.addingTimeInterval(-86400)) AND blocks_until > \(bind: from)
+            """).all()
+        return try rows.compactMap { row in
+            let id = try row.decode(column: "id", as: UUID.self)
+            if id == excluding { return nil }
+            return BusyAppointment(id: id, staffID: try row.decode(column: "staff_id", as: UUID?.self),
+                                   startsAt: try row.decode(column: "starts_at", as: Date.self),
+                                   blocksUntil: try row.decode(column: "blocks_until", as: Date.self))
+        }
     }
 
     /// Free slots from a day, reading appointments a window at a time so a far-off first free slot

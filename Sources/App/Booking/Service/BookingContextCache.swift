@@ -2,7 +2,7 @@ import Fluent
 import Foundation
 import NIOConcurrencyHelpers
 
-/// Each organisation's booking settings (hours, time zone, staff, closures) kept in memory for a few seconds:
+/// Each organisation's booking settings (hours, time zone, staff, closures, services) kept in memory for a few seconds:
 /// during a call every tool call and every assistant request needs them, and reading them costs four queries
 /// that change almost never. A change made through this process forgets its organisation's entry at once (see
 /// `BookingCacheInvalidation`); another process sees it within `lifetime`.
@@ -54,6 +54,7 @@ extension Databases {
         middleware.use(BookingCacheInvalidation<BookingProfile> { $0.$org.id })
         middleware.use(BookingCacheInvalidation<StaffMember> { $0.$org.id })
         middleware.use(BookingCacheInvalidation<BookingClosure> { $0.$org.id })
+        middleware.use(BookingCacheInvalidation<BookingService> { $0.$org.id })
         middleware.use(BookingCacheInvalidation<Org> { $0.id })
     }
 }

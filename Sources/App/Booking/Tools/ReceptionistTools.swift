@@ -173,7 +173,7 @@ struct ReceptionistTools: Sendable {
 
     /// The service a caller named: one active service matching the words, or the only one there is.
     private func resolveService(_ words: String?, context: BookingContext) async throws -> Result<BookingService, Refusal> {
-        let services = try await BookingService.query(on: db).filter(\.$org.$id == orgID).filter(\.$active == true).sort(\.$position).all()
+        let services = context.services
         let say = speaker(context)
         guard !services.isEmpty else { return .failure(Refusal(code: "no_services", message: say("tool_no_services"))) }
         func fold(_ text: String) -> String { text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil) }

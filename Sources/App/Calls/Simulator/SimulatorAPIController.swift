@@ -84,7 +84,9 @@ struct SimulatorAPIController: RouteCollection {
 
     @Sendable func say(req: Request) async throws -> SayResponse {
         let user = try req.requireUser()
-        guard let id = req.parameters.get("callID", as: UUID.self) else { throw AppError.notFound }
+        // Another organisation's call is not found, whatever the body says.
+        guard let id = req.parameters.get("callID", as: UUID.self),
+              req.application.simulatedCalls.get(id, orgID: user.orgID) != nil else { throw AppError.notFound }
         let text = try Self.spoken(try req.decodeJSON(SayRequest.self).text)
         let turn = try await SimulatorEngine(app: req.application, logger: req.logger).say(text, callID: id, orgID: user.orgID)
         return SayResponse(reply: turn.reply, toolCalls: turn.toolCalls.map(Self.dto), ended: turn.ended,

@@ -106,7 +106,8 @@ struct SimulatorPagesController {
 
     private func say(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
-        guard let id = req.parameters.get("callID", as: UUID.self) else { throw AppError.notFound }
+        guard let id = req.parameters.get("callID", as: UUID.self),
+              req.application.simulatedCalls.get(id, orgID: user.orgID) != nil else { throw AppError.notFound }
         let form = (try? req.content.decode([String: String].self)) ?? [:]
         do {
             let text = try SimulatorAPIController.spoken(form["text"])

@@ -2,17 +2,17 @@ import AVACore
 import Fluent
 import Vapor
 
-/// `assistant-request`: which assistant answers this call. Vapi gives up after 7.5 s; this reads three rows.
+/// `assistant-request`: which assistant answers this call. Vapi gives up after 7.5 s; this reads cached settings.
 struct AssistantRequestAnswer {
     let app: Application
     let db: any Database
 
     func answer(_ message: VapiServerMessage, org: WebhookOrg, locale: AppLocale) async throws -> WebhookAnswer {
-        guard try await numberBelongs(message, orgID: org.id),
-              let orgModel = try await Org.find(org.id, on: db) else {
+        guard let profile = try await AnsweringProfile.load(orgID: org.id, on: db), numberBelongs(message, profile) else {
             return WebhookAnswer(error: AfterHoursRule.unknownNumber(locale))
         }
-        let assistant = try await Assistant.forOrg(orgModel, on: db)
+        let orgModel = profile.org
+        let assistant = profile.assistant
         let open = try await BookingContext.load(orgID: org.id, on: db).isOpen(at: Date())
         let webhook = AssistantSync.webhookURL(publicURL: app.appConfig.publicURL, token: org.token)
         if open {
@@ -35,17 +35,9 @@ struct AssistantRequestAnswer {
 
     /// The number called is one of the organisation's (by Vapi's id, or by the digits). A message that names
     /// no number at all (a web call) is the organisation's by its token.
-    private func numberBelongs(_ message: VapiServerMessage, orgID: UUID) async throws -> Bool {
+    private func numberBelongs(_ message: VapiServerMessage, _ profile: AnsweringProfile) -> Bool {
         if message.phoneNumberID == nil, message.dialledNumber == nil { return true }
-        var query = PhoneNumberRecord.query(on: db).filter(\.$org.$id == orgID)
-        if let id = message.phoneNumberID, let number = message.dialledNumber {
-            query = query.group(.or) { $0.filter(\.$vapiPhoneNumberID == id).filter(\.$e164 == number) }
-        } else if let id = message.phoneNumberID {
-            query = query.filter(\.$vapiPhoneNumberID == id)
-        } else if let number = message.dialledNumber {
-            query = query.filter(\.$e164 == number)
-        }
-        return try await query.first() != nil
+        return profile.number(vapiID: message.phoneNumberID, e164: message.dialledNumber) != nil
     }
 }
 

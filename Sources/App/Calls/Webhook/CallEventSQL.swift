@@ -187,22 +187,17 @@ enum CallEventSQL {
         if id == newID {
             // A new call: if its end-of-call report never comes, Vapi will be asked later.
             _ = try await Jobs.enqueue(kind: CallJobs.reconcile, payload: CallJobs.CallPayload(callID: id),
-                                       runAt: event.receivedAt.addingTimeInterval(CallReconcileJob.delay), on: db)
+                                       runAt: event.receivedAt.addingTimeInterval(CallReconcileJob.delay), requestID: event.requestID, on: db)
         }
         return id
     }
 
     /// The organisation's number the call came in on (only looked up for messages that can be the first of a call).
     private static func phoneNumberID(_ message: VapiServerMessage, orgID: UUID, db: any Database) async throws -> UUID? {
-        guard ["assistant-request", "status-update", "end-of-call-report"].contains(message.type) else { return nil }
-        if let vapiID = message.phoneNumberID,
-           let record = try await PhoneNumberRecord.query(on: db).filter(\.$org.$id == orgID)
-            .filter(\.$vapiPhoneNumberID == vapiID).first() { return record.id }
-        if let dialled = message.dialledNumber,
-           let record = try await PhoneNumberRecord.query(on: db).filter(\.$org.$id == orgID).filter(\.$e164 == dialled).first() {
-            return record.id
-        }
-        return nil
+        guard ["assistant-request", "status-update", "end-of-call-report"].contains(message.type),
+              message.phoneNumberID != nil || message.dialledNumber != nil else { return nil }
+        return try await AnsweringProfile.load(orgID: orgID, on: db)?
+            .number(vapiID: message.phoneNumberID, e164: message.dialledNumber)?.id
     }
 
     /// The end-of-call report completes the call. Only the first report counts (and queues the post-call work).
@@ -230,13 +225,13 @@ enum CallEventSQL {
             RETURNING id
             """).all()
         if !updated.isEmpty {
-            _ = try await Jobs.enqueue(kind: CallJobs.callEnded, payload: CallJobs.CallPayload(callID: callID), on: db)
+            _ = try await Jobs.enqueue(kind: CallJobs.callEnded, payload: CallJobs.CallPayload(callID: callID), requestID: event.requestID, on: db)
         }
     }
 
     static func lineKey(callID: UUID, role: String, spokenAt: Date, text: String) -> String {
         let material = "\(callID.uuidString)|\(role)|\(Int64(spokenAt.timeIntervalSince1970 * 1000))|\(text)"
-        return SHA256.hash(data: Data(material.utf8)).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: Data(material.utf8)).lowerHex
     }
 }
 

@@ -13,10 +13,12 @@ struct IncomingCallEvent: Sendable {
     var body: String
     var receivedAt: Date
     var simulated: Bool
+    /// The request that brought it, for the jobs it queues (their logs then carry the same `request_id`).
+    var requestID: String? = RequestID.current
 
     /// SHA-256 of the organisation and the raw body: the same delivery twice is one event.
     var eventKey: String {
-        SHA256.hash(data: Data((org.id.uuidString + "|" + body).utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data((org.id.uuidString + "|" + body).utf8)).lowerHex
     }
 }
 
@@ -77,21 +79,55 @@ final class CallEventWriter: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                let results = try await write(batch.map(\.event), on: db())
+                let results = try await withDeadline { try await self.write(batch.map(\.event), on: db()) }
                 for (item, result) in zip(batch, results) { item.continuation.resume(returning: result) }
                 report(batch, results)
             } catch {
-                // One bad event must not fail the others: write them one by one.
+                // One bad event must not fail the others: write them one by one. But when the database itself is
+                // out of reach, every event would wait for the same failure in turn: they all fail now (503) and
+                // Vapi delivers them again.
+                var outage = DatabaseOutage.isOutage(error) ? error : nil
                 for item in batch {
+                    if let outage { item.continuation.resume(throwing: outage); continue }
                     do {
-                        let result = try await write([item.event], on: db())[0]
+                        let result = try await withDeadline { try await self.write([item.event], on: db())[0] }
                         item.continuation.resume(returning: result)
                         report([item], [result])
                     } catch {
+                        if DatabaseOutage.isOutage(error) { outage = error }
                         item.continuation.resume(throwing: error)
                     }
                 }
             }
+        }
+    }
+
+    /// How long one batch may take to commit. A transaction that never returns (a connection lost mid-query
+    /// during a database restart) would otherwise hold every later event behind it for good: past the deadline
+    /// its events are answered 503 and the next batch starts. The late transaction may still commit; that is
+    /// harmless, because every write is idempotent and Vapi delivers the unacknowledged events again.
+    static let commitDeadline: Duration = .seconds(10)
+
+    private func withDeadline<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let settled = NIOLockedValueBox(false)
+        let timer = NIOLockedValueBox<Task<Void, Never>?>(nil)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            @Sendable func settle(_ result: Result<T, any Error>) {
+                let first = settled.withLockedValue { done -> Bool in defer { done = true }; return !done }
+                guard first else { return }
+                timer.withLockedValue { $0?.cancel() }
+                continuation.resume(with: result)
+            }
+            let task = Task {
+                do { settle(.success(try await work())) } catch { settle(.failure(error)) }
+            }
+            let deadline = Task {
+                do { try await Task.sleep(for: Self.commitDeadline) } catch { return }  // cancelled: the work finished
+                task.cancel()
+                settle(.failure(WriteDeadlineExceeded()))
+            }
+            timer.withLockedValue { $0 = deadline }
+            if settled.withLockedValue({ $0 }) { deadline.cancel() }
         }
     }
 

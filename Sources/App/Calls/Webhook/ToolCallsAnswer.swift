@@ -16,7 +16,9 @@ struct ToolCallsAnswer {
         for call in message.allToolCalls {
             let id = call.id ?? ""
             let name = call.toolName ?? ""
+            let started = ContinuousClock.now
             let outcome = await run(tools, name: name, arguments: call.argumentObject, caller: message.callerNumber, locale: locale)
+            app.appMetrics.toolCall(name, since: started)
             switch outcome {
             case .success(let (line, effect)):
                 results.append(.init(toolCallId: id, name: name, result: line))

@@ -39,7 +39,7 @@ enum VapiWebhookAuth {
     }
 
     private static func hex(_ code: HashedAuthenticationCode<SHA256>) -> String {
-        code.map { String(format: "%02x", $0) }.joined()
+        code.lowerHex
     }
 }
 

@@ -77,6 +77,7 @@ struct VapiWebhookProcessor {
 
     func process(_ message: VapiServerMessage, body: String, org: WebhookOrg, simulated: Bool) async throws -> WebhookAnswer {
         let event = IncomingCallEvent(org: org, message: message, body: body, receivedAt: Date(), simulated: simulated)
+        app.appMetrics.webhookEvent(message.type)
         let db = app.db
         let stored = try await app.callEventWriter.store(event, db: { [app] in app.db })
         let locale = AppLocale(rawValue: org.locale) ?? .fallback

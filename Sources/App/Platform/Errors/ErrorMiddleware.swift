@@ -43,6 +43,8 @@ struct AppErrorMiddleware: AsyncMiddleware {
         case let psql as PSQLError where psql.serverInfo?[.sqlState]?.hasPrefix("22") == true:
             // PostgreSQL's "data exception" class: input it cannot store (a NUL byte, an out-of-range value).
             return AppError(status: .badRequest, code: "bad_request", messageKey: "error_bad_request")
+        case let outage where DatabaseOutage.isOutage(outage):
+            return .databaseUnavailable
         case let abort as any AbortError:
             switch abort.status {
             case .notFound: return .notFound

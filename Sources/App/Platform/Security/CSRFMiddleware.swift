@@ -75,5 +75,5 @@ extension Data {
 
 /// SHA-256 in hex: how tokens sent to users are stored.
 func sha256Hex(_ value: String) -> String {
-    SHA256.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined()
+    SHA256.hash(data: Data(value.utf8)).lowerHex
 }

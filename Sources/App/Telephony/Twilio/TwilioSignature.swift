@@ -25,7 +25,7 @@ enum TwilioSignature {
     static func validate(signature: String, url: String, body: some DataProtocol, authToken: String) -> Bool {
         guard let claimed = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "bodySHA256" })?.value
         else { return false }
-        let actual = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        let actual = SHA256.hash(data: body).lowerHex
         let bodyMatches = constantTimeEquals(Array(actual.utf8), Array(claimed.lowercased().utf8))
         let signatureMatches = validate(signature: signature, url: url, parameters: [], authToken: authToken)
         return bodyMatches && signatureMatches

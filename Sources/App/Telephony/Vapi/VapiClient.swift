@@ -28,9 +28,13 @@ struct VapiClient: Sendable, CustomStringConvertible {
     let baseURL: String
     let logger: Logger
     /// Per attempt.
-    var timeout: TimeAmount = .seconds(20)
+    var timeout: TimeAmount = .seconds(10)
     /// Pauses between attempts of a safe request: 3 tries in all by default.
     var retryDelays: [Duration] = [.milliseconds(200), .milliseconds(500)]
+    /// All attempts together: someone is usually waiting on the answer (a page, a form), and a proxy in front of
+    /// AVA gives up after about 30 s. A slow Vapi then gets a clear "Vapi is unavailable" in time; background
+    /// jobs retry later on their own schedule.
+    var deadline: Duration = .seconds(15)
 
     init(http: any Client, apiKey: VapiAPIKey, baseURL: String, logger: Logger) {
         self.http = http
@@ -145,11 +149,16 @@ struct VapiClient: Sendable, CustomStringConvertible {
         // Creations are not repeated: Vapi may have acted on a request whose answer was lost.
         let attempts = method == .POST ? 1 : retryDelays.count + 1
         var attempt = 0
+        let started = ContinuousClock.now
         while true {
             attempt += 1
             let failure: VapiError
+            let remaining = deadline - (ContinuousClock.now - started)
+            // Each try gets its own timeout, but never beyond the overall deadline.
+            let attemptTimeout = TimeAmount.milliseconds(max(100, min(timeout.nanoseconds / 1_000_000,
+                                                                       Int64(remaining / .milliseconds(1)))))
             do {
-                let response = try await http.send(request(method, url, body: bytes))
+                let response = try await http.send(request(method, url, body: bytes, timeout: attemptTimeout))
                 if (200..<300).contains(response.status.code) {
                     do {
                         return try JSONDecoder().decode(Answer.self, from: response.body ?? ByteBuffer())
@@ -167,7 +176,9 @@ struct VapiClient: Sendable, CustomStringConvertible {
                 failure = Self.transportError(error, operation: operation)
             }
             let retriable = failure.httpStatus >= 500 || failure.httpStatus == 0
-            guard retriable, attempt < attempts else {
+            let timeLeft = attempt < attempts
+                && deadline - (ContinuousClock.now - started) > retryDelays[attempt - 1] + .milliseconds(200)
+            guard retriable, timeLeft else {
                 failure.log(logger, attempts: attempt)
                 throw failure
             }
@@ -177,7 +188,7 @@ struct VapiClient: Sendable, CustomStringConvertible {
         }
     }
 
-    private func request(_ method: HTTPMethod, _ url: String, body: ByteBuffer?) -> ClientRequest {
+    private func request(_ method: HTTPMethod, _ url: String, body: ByteBuffer?, timeout: TimeAmount) -> ClientRequest {
         var request = ClientRequest(method: method, url: URI(string: url), timeout: timeout)
         request.headers.replaceOrAdd(name: .authorization, value: apiKey.authorizationHeader)
         request.headers.replaceOrAdd(name: .accept, value: "application/json")
