@@ -10,7 +10,7 @@ import Vapor
 
 /// Two AVA processes (two `Application`s, as two `ava serve` would be) on ONE PostgreSQL schema, for
 /// cross-process tests. Only with `DATABASE_URL=postgres…`; callers skip otherwise.
-func withTwoAVAs(_ body: (Application, Application) async throws -> Void) async throws {
+func withTwoAVAs(settings: [String: String] = [:], _ body: (Application, Application) async throws -> Void) async throws {
     guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], url.hasPrefix("postgres") else { return }
     let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
     var apps: [Application] = []
@@ -28,7 +28,8 @@ func withTwoAVAs(_ body: (Application, Application) async throws -> Void) async 
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ava-test-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             directories.append(directory)
-            var config = try AppConfig.load(from: ["AVA_DATA_DIR": directory, "AVA_AUTH_RATE_LIMIT": "1000"], isProduction: false,
+            let environment = ["AVA_DATA_DIR": directory, "AVA_AUTH_RATE_LIMIT": "1000"].merging(settings) { $1 }
+            var config = try AppConfig.load(from: environment, isProduction: false,
                                             generatedSecretKey: { _ in "test-secret-key-that-is-long-enough-0123456789" })
             config.database = .postgres(url: url, schema: schema)
             let app = try await Application.make(.testing)
