@@ -1,12 +1,9 @@
 import Fluent
 import Foundation
-import NIOConcurrencyHelpers
 
 /// What answering a call needs about an organisation besides its booking settings: the organisation, its
 /// assistant and its numbers. `assistant-request` reads them for every ringing call and the first event of each
-/// call looks its number up, so they are kept for a few seconds, like `BookingContextCache`. A change made
-/// through this process forgets the organisation's entry at once (model middleware below); another process sees
-/// it within `lifetime`. The models are read-only snapshots: nothing may change them.
+/// call looks its number up, so they are kept for a few seconds (`OrgCache`, like `BookingContextCache`).
 struct AnsweringProfile: Sendable {
     let org: Org
     let assistant: Assistant
@@ -34,53 +31,18 @@ struct AnsweringProfile: Sendable {
 }
 
 enum AnsweringProfiles {
-    static let lifetime: TimeInterval = 10
-    private static let entries = NIOLockedValueBox<[UUID: (profile: AnsweringProfile, expires: Date)]>([:])
+    static let shared = OrgCache<AnsweringProfile>(lifetime: 10)
 
-    static func get(_ orgID: UUID, now: Date = Date()) -> AnsweringProfile? {
-        entries.withLockedValue { all in
-            guard let entry = all[orgID], entry.expires > now else { return nil }
-            return entry.profile
-        }
-    }
-
-    static func put(_ profile: AnsweringProfile, now: Date = Date()) {
-        guard let id = profile.org.id else { return }
-        entries.withLockedValue { all in
-            if all.count > 50_000 { all.removeAll() }
-            all[id] = (profile, now.addingTimeInterval(lifetime))
-        }
-    }
-
-    static func forget(_ orgID: UUID) { _ = entries.withLockedValue { $0.removeValue(forKey: orgID) } }
-}
-
-/// Forgets an organisation's answering profile whenever its organisation, assistant or numbers change.
-struct AnsweringProfileInvalidation<Source: Model>: AsyncModelMiddleware {
-    let orgID: @Sendable (Source) -> UUID?
-
-    func create(model: Source, on db: any Database, next: any AnyAsyncModelResponder) async throws {
-        try await next.create(model, on: db); forget(model)
-    }
-
-    func update(model: Source, on db: any Database, next: any AnyAsyncModelResponder) async throws {
-        try await next.update(model, on: db); forget(model)
-    }
-
-    func delete(model: Source, force: Bool, on db: any Database, next: any AnyAsyncModelResponder) async throws {
-        try await next.delete(model, force: force, on: db); forget(model)
-    }
-
-    private func forget(_ model: Source) {
-        if let id = orgID(model) { AnsweringProfiles.forget(id) }
-    }
+    static func get(_ orgID: UUID) -> AnsweringProfile? { shared.get(orgID) }
+    static func put(_ profile: AnsweringProfile) { if let id = profile.org.id { shared.put(profile, for: id) } }
 }
 
 extension Databases {
     /// Keeps `AnsweringProfiles` true to what this process writes.
     func useAnsweringProfileInvalidation() {
-        middleware.use(AnsweringProfileInvalidation<Org> { $0.id })
-        middleware.use(AnsweringProfileInvalidation<Assistant> { $0.$org.id })
-        middleware.use(AnsweringProfileInvalidation<PhoneNumberRecord> { $0.$org.id })
+        let forget: @Sendable (UUID) -> Void = { AnsweringProfiles.shared.forget($0) }
+        middleware.use(ForgetOrgOnChange<Org>(orgID: { $0.id }, forget: forget))
+        middleware.use(ForgetOrgOnChange<Assistant>(orgID: { $0.$org.id }, forget: forget))
+        middleware.use(ForgetOrgOnChange<PhoneNumberRecord>(orgID: { $0.$org.id }, forget: forget))
     }
 }
