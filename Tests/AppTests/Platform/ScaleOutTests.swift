@@ -51,4 +51,32 @@ struct ScaleOutTests {
             })
         }
     }
+
+    @Test("jobs queued on one process run exactly once when both processes' workers claim them")
+    func eachJobRunsOnceAcrossProcesses() async throws {
+        try await withTwoAVAs { processA, processB in
+            let log = RunLog()
+            for process in [processA, processB] {
+                process.jobs.register("test.scale-out") { context in
+                    _ = await log.record(try context.decode(TestPayload.self).name)
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+            }
+            let count = 60
+            for index in 0..<count {
+                try await Jobs.enqueue(kind: "test.scale-out", payload: TestPayload(name: "job-\(index)"), on: processA.db)
+            }
+            let ran = try await withThrowingTaskGroup(of: Int.self) { group in
+                for worker in 0..<6 {
+                    let process = worker % 2 == 0 ? processA : processB
+                    group.addTask { try await process.jobs.runDue() }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(ran == count)
+            let runs = await log.runs
+            #expect(runs.count == count)
+            #expect(runs.values.allSatisfy { $0 == 1 }, "\(runs.filter { $0.value != 1 })")
+        }
+    }
 }
