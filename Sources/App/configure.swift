@@ -67,7 +67,7 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
     app.databases.useBookingCacheInvalidation()
     app.databases.useAnsweringProfileInvalidation()
     configureJobs(app)
-    app.setUpCallPipeline()
+    try app.setUpCallPipeline()
     try routes(app)
 
     // Warm the hash that unknown accounts are checked against (see LoginService), without delaying start-up.

@@ -36,13 +36,14 @@ enum CallEventSQL {
     static let maxTranscript = 200_000
     static let maxMessages = 512 * 1024
 
-    /// Stores a batch of events in the caller's transaction with few statements: one upsert per call, one insert
+    /// Stores a batch of events in the caller's transaction with few statements: one upsert for all its calls, one insert
     /// for all the events (replays recognised by their key), one for all the final transcript lines, then each
     /// end-of-call report. Results are in the order of `events`.
-    static func apply(_ events: [IncomingCallEvent], sql: any SQLDatabase, db: any Database) async throws -> [StoredCallEvent] {
+    /// `profiles`: the organisations' numbers (`profiles(for:on:)`, read before the transaction).
+    static func apply(_ events: [IncomingCallEvent], sql: any SQLDatabase, profiles: [UUID: AnsweringProfile]) async throws -> [StoredCallEvent] {
         var results = Array(repeating: StoredCallEvent(callID: nil, duplicate: false), count: events.count)
 
-        // One upsert per call (events of the same call arrive together during a conversation).
+        // The batch's calls in one upsert (events of the same call arrive together during a conversation).
         var order: [String] = []
         var groups: [String: [Int]] = [:]
         for (index, event) in events.enumerated() {
@@ -52,14 +53,25 @@ enum CallEventSQL {
             groups[key, default: []].append(index)
         }
         var callIDs: [String: UUID] = [:]
+        // One statement cannot touch a row twice (PostgreSQL refuses): the same Vapi id under two organisations
+        // (someone replaying another's id) goes in a second round.
+        var rounds: [[String]] = []
+        var seenIDs: [String: Int] = [:]
         for key in order {
-            let indices = groups[key]!
-            let first = events[indices[0]]
-            let vapiCallID = String(first.message.callID!.prefix(100))
-            // nil: the id belongs to another organisation's call; nothing touches it.
-            if let id = try await upsertCall(vapiCallID, facts: CallFacts(indices.map { events[$0] }), event: first, sql: sql, db: db) {
-                callIDs[key] = id
+            let vapiCallID = String(events[groups[key]![0]].message.callID!.prefix(100))
+            let round = seenIDs[vapiCallID, default: 0]
+            seenIDs[vapiCallID] = round + 1
+            if round == rounds.count { rounds.append([]) }
+            rounds[round].append(key)
+        }
+        for round in rounds {
+            let rows = round.map { key in
+                let indices = groups[key]!
+                return CallRow(vapiCallID: String(events[indices[0]].message.callID!.prefix(100)), key: key,
+                               facts: CallFacts(indices.map { events[$0] }), event: events[indices[0]])
             }
+            // A call missing from the answer is another organisation's: nothing touches it.
+            for (key, id) in try await upsertCalls(rows, sql: sql, profiles: profiles) { callIDs[key] = id }
         }
         func callID(of event: IncomingCallEvent) -> (named: Bool, id: UUID?) {
             guard let id = event.message.callID?.prefix(100), !id.isEmpty else { return (false, nil) }
@@ -114,7 +126,7 @@ enum CallEventSQL {
 
         for index in fresh where events[index].message.type == "end-of-call-report" {
             guard let callID = results[index].callID else { continue }
-            try await storeReport(events[index].message, callID: callID, event: events[index], sql: sql, db: db)
+            try await storeReport(events[index].message, callID: callID, event: events[index], sql: sql)
         }
         return results
     }
@@ -154,21 +166,37 @@ enum CallEventSQL {
         }
     }
 
-    private static func upsertCall(_ vapiCallID: String, facts: CallFacts, event: IncomingCallEvent, sql: any SQLDatabase,
-                                   db: any Database) async throws -> UUID? {
-        let status = facts.status
-        let rank = facts.rank
-        let started = facts.started
-        let number = try await facts.firstMessage.asyncMap { try await phoneNumberID($0, orgID: event.org.id, db: db) } ?? nil
-        let newID = UUID()
-        let rows = try await sql.raw("""
+    struct CallRow {
+        var vapiCallID: String
+        var key: String
+        var facts: CallFacts
+        var event: IncomingCallEvent
+    }
+
+    /// Inserts or updates the calls in one statement; answers AVA's id of each call (by `key`) that belongs to the
+    /// organisation that named it. A status never moves backwards; first values seen are kept.
+    private static func upsertCalls(_ rows: [CallRow], sql: any SQLDatabase, profiles: [UUID: AnsweringProfile]) async throws -> [String: UUID] {
+        var newIDs: [String: UUID] = [:]
+        let values = rows.map { row -> SQLQueryString in
+            let facts = row.facts
+            let event = row.event
+            let number = facts.firstMessage.flatMap {
+                numberNamed(by: $0) ? profiles[event.org.id]?.number(vapiID: $0.phoneNumberID, e164: $0.dialledNumber)?.id : nil
+            }
+            let newID = UUID()
+            newIDs[row.vapiCallID] = newID
+            return """
+                (\(bind: newID), \(bind: event.org.id), \(bind: row.vapiCallID), \(bind: facts.status ?? "in-progress"), \(bind: facts.rank),
+                 \(bind: facts.caller.map { String($0.prefix(32)) }), \(bind: facts.dialled.map { String($0.prefix(32)) }),
+                 \(bind: facts.callerName.map { String($0.prefix(120)) }), \(bind: facts.started),
+                 \(bind: facts.endedReason.map { String($0.prefix(200)) }), \(bind: event.simulated), \(bind: number),
+                 \(bind: event.receivedAt), \(bind: event.receivedAt), \(bind: event.receivedAt))
+                """
+        }
+        let statement: SQLQueryString = """
             INSERT INTO calls (id, org_id, vapi_call_id, status, status_rank, from_number, to_number, caller_name, started_at,
                                ended_reason, simulated, phone_number_id, created_at, updated_at, last_event_at)
-            VALUES (\(bind: newID), \(bind: event.org.id), \(bind: vapiCallID), \(bind: status ?? "in-progress"), \(bind: rank),
-                    \(bind: facts.caller.map { String($0.prefix(32)) }), \(bind: facts.dialled.map { String($0.prefix(32)) }),
-                    \(bind: facts.callerName.map { String($0.prefix(120)) }), \(bind: started),
-                    \(bind: facts.endedReason.map { String($0.prefix(200)) }), \(bind: event.simulated), \(bind: number),
-                    \(bind: event.receivedAt), \(bind: event.receivedAt), \(bind: event.receivedAt))
+            VALUES \(values.joined(separator: ", "))
             ON CONFLICT (vapi_call_id) DO UPDATE SET
                 status = CASE WHEN excluded.status_rank > calls.status_rank THEN excluded.status ELSE calls.status END,
                 status_rank = CASE WHEN excluded.status_rank > calls.status_rank THEN excluded.status_rank ELSE calls.status_rank END,
@@ -181,28 +209,45 @@ enum CallEventSQL {
                 last_event_at = excluded.last_event_at,
                 updated_at = excluded.updated_at
             WHERE calls.org_id = excluded.org_id
-            RETURNING id
-            """).all()
-        guard let id = try rows.first?.decode(column: "id", as: UUID.self) else { return nil }
-        if id == newID {
-            // A new call: if its end-of-call report never comes, Vapi will be asked later.
-            _ = try await Jobs.enqueue(kind: CallJobs.reconcile, payload: CallJobs.CallPayload(callID: id),
-                                       runAt: event.receivedAt.addingTimeInterval(CallReconcileJob.delay), requestID: event.requestID, on: db)
+            RETURNING id, vapi_call_id
+            """
+        var found: [String: UUID] = [:]
+        let keys = Dictionary(rows.map { ($0.vapiCallID, $0) }, uniquingKeysWith: { first, _ in first })
+        for returned in try await sql.raw(statement).all() {
+            let id = try returned.decode(column: "id", as: UUID.self)
+            let vapiCallID = try returned.decode(column: "vapi_call_id", as: String.self)
+            guard let row = keys[vapiCallID] else { continue }
+            found[row.key] = id
+            if id == newIDs[vapiCallID] {
+                // A new call: if its end-of-call report never comes, Vapi will be asked later.
+                try await Jobs.enqueue(kind: CallJobs.reconcile, payload: CallJobs.CallPayload(callID: id),
+                                       runAt: row.event.receivedAt.addingTimeInterval(CallReconcileJob.delay),
+                                       requestID: row.event.requestID, sql: sql)
+            }
         }
-        return id
+        return found
     }
 
-    /// The organisation's number the call came in on (only looked up for messages that can be the first of a call).
-    private static func phoneNumberID(_ message: VapiServerMessage, orgID: UUID, db: any Database) async throws -> UUID? {
-        guard ["assistant-request", "status-update", "end-of-call-report"].contains(message.type),
-              message.phoneNumberID != nil || message.dialledNumber != nil else { return nil }
-        return try await AnsweringProfile.load(orgID: orgID, on: db)?
-            .number(vapiID: message.phoneNumberID, e164: message.dialledNumber)?.id
+    /// A message that can be a call's first and names the number called: its number is looked up.
+    private static func numberNamed(by message: VapiServerMessage) -> Bool {
+        ["assistant-request", "status-update", "end-of-call-report"].contains(message.type)
+            && (message.phoneNumberID != nil || message.dialledNumber != nil)
+    }
+
+    /// The answering profiles (numbers) of the organisations whose events name a number, read before the
+    /// transaction: usually from the cache, and never inside it (reading the profile may create the default
+    /// assistant, a write that would wait for the transaction's own lock on SQLite).
+    static func profiles(for events: [IncomingCallEvent], on db: any Database) async throws -> [UUID: AnsweringProfile] {
+        var profiles: [UUID: AnsweringProfile] = [:]
+        for event in events where profiles[event.org.id] == nil && numberNamed(by: event.message) {
+            profiles[event.org.id] = try await AnsweringProfile.load(orgID: event.org.id, on: db)
+        }
+        return profiles
     }
 
     /// The end-of-call report completes the call. Only the first report counts (and queues the post-call work).
     private static func storeReport(_ message: VapiServerMessage, callID: UUID, event: IncomingCallEvent,
-                                    sql: any SQLDatabase, db: any Database) async throws {
+                                    sql: any SQLDatabase) async throws {
         var transcript = message.artifact?.transcript
         if let text = transcript, text.count > maxTranscript { transcript = String(text.prefix(maxTranscript)) }
         var messagesJSON: String?
@@ -225,7 +270,7 @@ enum CallEventSQL {
             RETURNING id
             """).all()
         if !updated.isEmpty {
-            _ = try await Jobs.enqueue(kind: CallJobs.callEnded, payload: CallJobs.CallPayload(callID: callID), requestID: event.requestID, on: db)
+            try await Jobs.enqueue(kind: CallJobs.callEnded, payload: CallJobs.CallPayload(callID: callID), requestID: event.requestID, sql: sql)
         }
     }
 
@@ -258,13 +303,5 @@ enum CallLiveEvents {
         default:
             return nil
         }
-    }
-}
-
-extension Optional {
-    /// `map` for an async transform.
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

@@ -52,7 +52,12 @@ final class CallEventWriter: Sendable {
     /// Called after each committed batch with the new (not duplicate) events, for live watchers and jobs.
     let onCommitted: @Sendable ([(IncomingCallEvent, StoredCallEvent)]) -> Void
 
-    init(onCommitted: @escaping @Sendable ([(IncomingCallEvent, StoredCallEvent)]) -> Void) {
+    /// On an SQLite file: the webhook's own connection and thread (see `SQLiteWriter`). Otherwise batches are
+    /// committed through Fluent's pool.
+    let direct: SQLiteWriter?
+
+    init(direct: SQLiteWriter? = nil, onCommitted: @escaping @Sendable ([(IncomingCallEvent, StoredCallEvent)]) -> Void) {
+        self.direct = direct
         self.onCommitted = onCommitted
     }
 
@@ -137,9 +142,13 @@ final class CallEventWriter: Sendable {
     }
 
     private func write(_ events: [IncomingCallEvent], on database: any Database) async throws -> [StoredCallEvent] {
-        try await database.transaction { tx in
+        let profiles = try await CallEventSQL.profiles(for: events, on: database)
+        if let direct {
+            return try await direct.transaction { sql in try await CallEventSQL.apply(events, sql: sql, profiles: profiles) }
+        }
+        return try await database.transaction { tx in
             guard let sql = tx as? any SQLDatabase else { throw Abort(.internalServerError, reason: "SQL database required") }
-            return try await CallEventSQL.apply(events, sql: sql, db: tx)
+            return try await CallEventSQL.apply(events, sql: sql, profiles: profiles)
         }
     }
 }
@@ -159,14 +168,26 @@ extension Application {
     }
 
     /// Made once in `configure`, before any request.
-    func setUpCallPipeline() {
+    func setUpCallPipeline() throws {
         webhookOrgs = WebhookOrgDirectory()
         let hub = liveCalls
-        callEventWriter = CallEventWriter { committed in
+        var direct: SQLiteWriter?
+        if case .sqlite(let path) = appConfig.database, !path.isEmpty, !path.contains(":memory:") {
+            let writer = try SQLiteWriter(path: path, logger: logger, eventLoop: eventLoopGroup.any())
+            lifecycle.use(SQLiteWriterLifecycle(writer: writer))
+            direct = writer
+        }
+        callEventWriter = CallEventWriter(direct: direct) { committed in
             for (event, stored) in committed {
                 guard let callID = stored.callID, let live = CallLiveEvents.make(event, callID: callID) else { continue }
                 hub.publish(live)
             }
         }
     }
+}
+
+/// Stops the writer's threads when the application shuts down.
+private struct SQLiteWriterLifecycle: LifecycleHandler {
+    let writer: SQLiteWriter
+    func shutdown(_ application: Application) { writer.shutdown() }
 }

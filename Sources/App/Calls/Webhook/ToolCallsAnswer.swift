@@ -30,6 +30,14 @@ struct ToolCallsAnswer {
         return WebhookAnswer(results: results)
     }
 
+    /// Tools that change nothing: their answer does not need the stored call.
+    static let readOnlyTools: Set<String> = ["checkAvailability", "findAppointments", "transferTarget"]
+
+    static func onlyReads(_ message: VapiServerMessage) -> Bool {
+        let calls = message.allToolCalls
+        return !calls.isEmpty && calls.allSatisfy { readOnlyTools.contains($0.toolName ?? "") }
+    }
+
     struct Refusal: Error { var spoken: String }
 
     /// What a successful tool did to the call's outcome.

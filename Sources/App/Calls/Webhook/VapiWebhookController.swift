@@ -79,23 +79,43 @@ struct VapiWebhookProcessor {
         let event = IncomingCallEvent(org: org, message: message, body: body, receivedAt: Date(), simulated: simulated)
         app.appMetrics.webhookEvent(message.type)
         let db = app.db
-        let stored = try await app.callEventWriter.store(event, db: { [app] in app.db })
         let locale = AppLocale(rawValue: org.locale) ?? .fallback
+        let writer = app.callEventWriter
+        let store: @Sendable () async throws -> StoredCallEvent = { [app] in try await writer.store(event, db: { app.db }) }
         switch message.type {
         case "assistant-request":
-            return try await AssistantRequestAnswer(app: app, db: db).answer(message, org: org, locale: locale)
+            // The answer only reads: it is worked out while the event commits, and sent once the event is durable.
+            async let stored = store()
+            let answer = try await AssistantRequestAnswer(app: app, db: db).answer(message, org: org, locale: locale)
+            _ = try await stored
+            return answer
+        case "tool-calls" where ToolCallsAnswer.onlyReads(message):
+            // The same for tools that change nothing (checking free slots, finding appointments, the transfer number).
+            async let stored = store()
+            let answer = try await ToolCallsAnswer(app: app, db: db, logger: logger).answer(message, org: org, callID: nil, locale: locale)
+            noteReplay(try await stored, message)
+            return answer
         case "tool-calls":
-            if stored.duplicate, message.callID != nil {
-                logger.notice("a tool-calls message was delivered twice", metadata: ["type": "\(message.type)"])
-            }
+            // A booking or a message is tied to the stored call, so the event is committed first.
+            let stored = try await store()
+            noteReplay(stored, message)
             return try await ToolCallsAnswer(app: app, db: db, logger: logger)
                 .answer(message, org: org, callID: stored.callID, locale: locale)
         case "transfer-destination-request":
+            let stored = try await store()
             return try await TransferAnswer(db: db).answer(org: org, callID: stored.callID, locale: locale)
         case "knowledge-base-request":
+            _ = try await store()
             return WebhookAnswer(documents: [])
         default:
+            _ = try await store()
             return .empty
+        }
+    }
+
+    private func noteReplay(_ stored: StoredCallEvent, _ message: VapiServerMessage) {
+        if stored.duplicate, message.callID != nil {
+            logger.notice("a tool-calls message was delivered twice", metadata: ["type": "\(message.type)"])
         }
     }
 }

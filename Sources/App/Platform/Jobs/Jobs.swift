@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 
 /// Puts work in the durable queue. Pass the caller's transaction as `db` so the job exists if and only if
 /// what caused it was committed (a booking and its confirmation text go in together or not at all).
@@ -23,6 +24,22 @@ enum Jobs {
         job.status = JobRecord.Status.queued.rawValue
         try await job.create(on: db)
         return job
+    }
+
+    /// The same row written with plain SQL, for a transaction that is not Fluent's (the webhook's SQLite writer).
+    static func enqueue<Payload: Encodable>(kind: String, payload: Payload, runAt: Date = Date(),
+                                            maxAttempts: Int = defaultMaxAttempts, requestID: String? = RequestID.current,
+                                            sql: any SQLDatabase) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let body = RequestID.tag(payload: String(decoding: try encoder.encode(payload), as: UTF8.self), with: requestID)
+        let now = Date()
+        try await sql.insert(into: JobRecord.schema)
+            .columns("id", "kind", "payload", "run_at", "attempts", "max_attempts", "status", "created_at", "updated_at")
+            .values(SQLBind(UUID()), SQLBind(kind), SQLBind(body), SQLBind(runAt), SQLBind(0), SQLBind(max(1, maxAttempts)),
+                    SQLBind(JobRecord.Status.queued.rawValue), SQLBind(now), SQLBind(now))
+            .run()
     }
 }
 

@@ -1,0 +1,93 @@
+@testable import App
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+
+/// The webhook's write path: its own SQLite connection (`SQLiteWriter`) on an SQLite file, Fluent's pool on
+/// PostgreSQL, and the batch statements of `CallEventSQL` on both.
+@Suite("Call events: the webhook's writer")
+struct CallEventWriterTests {
+    @Test func anSQLiteFileGetsTheWebhooksOwnWriter() async throws {
+        try await withAVA { app in
+            #expect((app.callEventWriter.direct != nil) == !isPostgres)
+        }
+    }
+
+    @Test func manyCallsAtOnceAreEachStoredOnceWithOneReconcileJob() async throws {
+        try await withAVA { app in
+            let org = try await CallingOrg.make(app)
+            let calls = (0..<25).map { _ in org.factory() }
+            try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for vapi in calls {
+                    group.addTask { try await postWebhook(app, org.path, vapi.statusUpdate("in-progress")).status }
+                    group.addTask { try await postWebhook(app, org.path, vapi.transcript("user", "Bonjour", final: true)).status }
+                }
+                for try await status in group { #expect(status == .ok) }
+            }
+            #expect(try await Call.query(on: app.db).count() == 25)
+            #expect(try await CallEvent.query(on: app.db).count() == 50)
+            #expect(try await CallTranscriptLine.query(on: app.db).count() == 25)
+            #expect(try await JobRecord.query(on: app.db).filter(\.$kind == CallJobs.reconcile).count() == 25)
+            // Every call knows the number it came in on (looked up before the transaction).
+            #expect(try await Call.query(on: app.db).filter(\.$phoneNumber.$id == nil).count() == 0)
+        }
+    }
+
+    /// One statement upserts the batch's calls; a Vapi id sent under two organisations in the same batch is
+    /// stored for the first and never touched (nor answered) for the other.
+    @Test func oneCallIDUnderTwoOrganisationsInOneBatch() async throws {
+        try await withAVA { app in
+            let alice = try await CallingOrg.make(app)
+            let bob = try await CallingOrg.make(app)
+            let vapi = alice.factory()
+            let events = try await [
+                event(app, alice, vapi.statusUpdate("in-progress")),
+                event(app, bob, vapi.endOfCallReport(transcript: "forged", summary: "forged", startedAt: Date(), endedAt: Date())),
+                event(app, alice, vapi.transcript("user", "Bonjour", final: true)),
+            ]
+            let profiles = try await CallEventSQL.profiles(for: events, on: app.db)
+            let results: [StoredCallEvent]
+            if let direct = app.callEventWriter.direct {
+                results = try await direct.transaction { sql in try await CallEventSQL.apply(events, sql: sql, profiles: profiles) }
+            } else {
+                results = try await app.db.transaction { tx in
+                    try await CallEventSQL.apply(events, sql: tx as! any SQLDatabase, profiles: profiles)
+                }
+            }
+            #expect(results[0].callID != nil && results[0].callID == results[2].callID)
+            #expect(results[1].callID == nil)
+            let call = try #require(try await Call.query(on: app.db).filter(\.$vapiCallID == vapi.callID).first())
+            #expect(call.$org.id == alice.owner.orgID)
+            #expect(call.summary == nil)
+            #expect(call.status == "in-progress")
+            #expect(try await CallEvent.query(on: app.db).filter(\.$org.$id == bob.owner.orgID).count() == 0)
+        }
+    }
+
+    /// Answering reads the organisation's profile, which creates the default assistant the first time; on SQLite
+    /// that write must not wait for the webhook's own transaction (it is read before the transaction begins).
+    @Test func theFirstCallOfAnOrganisationWithoutAnAssistantIsAnswered() async throws {
+        try await withAVA { app in
+            let org = try await CallingOrg.make(app)
+            try await Assistant.query(on: app.db).filter(\.$org.$id == org.owner.orgID).delete()
+            AnsweringProfiles.shared.forget(org.owner.orgID)
+            let status = try await withThrowingTaskGroup(of: HTTPStatus?.self) { group in
+                group.addTask { try await postWebhook(app, org.path, org.factory().assistantRequest()).status }
+                group.addTask { try await Task.sleep(for: .seconds(15)); return nil }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            #expect(status == .ok)
+            #expect(try await Assistant.query(on: app.db).filter(\.$org.$id == org.owner.orgID).count() == 1)
+        }
+    }
+
+    private func event(_ app: Application, _ org: CallingOrg, _ body: Data) async throws -> IncomingCallEvent {
+        let found = try #require(try await app.webhookOrgs.find(token: org.token, on: app.db))
+        let message = try JSONDecoder().decode(VapiWebhookEnvelope.self, from: body).message
+        return IncomingCallEvent(org: found, message: message, body: String(decoding: body, as: UTF8.self), receivedAt: Date(), simulated: false)
+    }
+}
