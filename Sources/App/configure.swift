@@ -26,7 +26,7 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
     ContentConfiguration.global.use(encoder: encoder, for: .json)
     ContentConfiguration.global.use(decoder: decoder, for: .json)
 
-    try configureDatabase(app, config.database)
+    try configureDatabase(app, config.database, poolSize: config.databasePoolSize)
     try configureLiveCalls(app, config.database)
     app.migrations.add(AppMigrations.all)
 
@@ -93,7 +93,7 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
     }
 }
 
-private func configureDatabase(_ app: Application, _ setting: AppConfig.DatabaseSetting) throws {
+private func configureDatabase(_ app: Application, _ setting: AppConfig.DatabaseSetting, poolSize: Int) throws {
     switch setting {
     case .sqlite(let path):
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -101,7 +101,7 @@ private func configureDatabase(_ app: Application, _ setting: AppConfig.Database
     case .postgres(let url, let schema):
         var configuration = try SQLPostgresConfiguration(url: url)
         if let schema { configuration.searchPath = [schema] }
-        app.databases.use(.postgres(configuration: configuration, sqlLogLevel: .trace), as: .psql)
+        app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: poolSize, sqlLogLevel: .trace), as: .psql)
     }
 }
 

@@ -28,6 +28,7 @@ func routes(_ app: Application) throws {
     try api.register(collection: DashboardAPIController())
     try api.register(collection: TeamAPIController())
     try api.register(collection: AccountAPIController())
+    try api.register(collection: EmailChangeAPIController())
 
     // Pages: cookies, CSRF-protected forms, localized under /{locale}.
     let web = app.grouped(CSRFMiddleware(secureCookies: app.appConfig.usesHTTPS), SessionAuthenticator())
@@ -53,6 +54,7 @@ func routes(_ app: Application) throws {
         AssistantSettingsPage(locale: locale).register(on: localized)
         TeamPagesController(locale: locale).register(on: localized)
         AccountPagesController(locale: locale).register(on: localized)
+        EmailChangePagesController(locale: locale).register(on: localized)
         CallHistoryPagesController(locale: locale).register(on: localized)
     }
 

@@ -33,6 +33,9 @@ enum DashboardPage {
         var outcomeLabel: String
         var summary: String?
         var simulated: Bool
+        /// The call's status as the live panel words it ("Ringing", "Call in progress", "Being transferred").
+        var status: String
+        var liveLabel: String
     }
 
     struct Extra: Encodable {
@@ -113,10 +116,25 @@ enum DashboardPage {
 
     static func row(_ call: DashboardFigures.CallSummary, locale: AppLocale, texts: DashboardTexts, now: Date) -> CallRow {
         let name = call.callerName.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        let ringing = liveStatus(call.status) == "ringing"
+        // A call still ringing with nothing known about the caller is just "Incoming call".
+        let unknown = texts.t(ringing ? "dash_live_call" : "dash_unknown_caller")
         return CallRow(id: call.id.uuidString, href: "/\(locale.rawValue)/calls/\(call.id.uuidString)",
-                       who: name ?? call.fromNumber ?? texts.t("dash_unknown_caller"), whoIsNumber: name == nil && call.fromNumber != nil,
+                       who: name ?? call.fromNumber ?? unknown, whoIsNumber: name == nil && call.fromNumber != nil,
                        number: name == nil ? nil : call.fromNumber, when: texts.when(call.startedAt, now: now),
                        outcome: call.outcome, outcomeLabel: texts.t("dash_outcome_\(call.outcome.replacingOccurrences(of: "-", with: "_"))"),
-                       summary: call.summary, simulated: call.simulated)
+                       summary: call.summary, simulated: call.simulated, status: liveStatus(call.status),
+                       liveLabel: texts.t("dash_live_status_\(liveStatus(call.status).replacingOccurrences(of: "-", with: "_"))"))
+    }
+
+    /// Vapi's statuses folded into what the live panel tells apart (Public/js/dashboard.js does the same):
+    /// `ringing` (scheduled, queued, ringing), `in-progress`, `forwarding`, `ended`.
+    static func liveStatus(_ status: String) -> String {
+        switch status {
+        case "scheduled", "queued", "ringing": "ringing"
+        case "forwarding": "forwarding"
+        case "ended": "ended"
+        default: "in-progress"
+        }
     }
 }

@@ -27,6 +27,8 @@ enum AppMigrations {
         M021_CallSearch(),
         M022_TeamInvites(),
         M023_DashboardIndexes(),
+        M024_CallHourStats(),
+        M025_MessagesPagingIndexes(),
     ]
 }
 

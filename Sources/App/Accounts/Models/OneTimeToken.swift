@@ -12,6 +12,8 @@ final class OneTimeToken: Model, @unchecked Sendable {
         case passwordReset = "password_reset"
         /// A sign-in waiting for its second factor.
         case twoFactorChallenge = "two_factor_challenge"
+        /// A change of email address waiting for the new address to be confirmed (payload: the address).
+        case emailChange = "email_change"
     }
 
     @ID(key: .id) var id: UUID?

@@ -34,20 +34,30 @@ struct OwnerMessagesAPIController: RouteCollection {
         }
     }
 
-    struct MessageList: Content { var messages: [MessageDTO] }
+    struct MessageList: Content {
+        var messages: [MessageDTO]
+        /// Pass as `cursor` for the next (older) page; absent on the last page.
+        var nextCursor: String?
+    }
 
     struct MessagePatch: Content {
         var read: Bool?
         var done: Bool?
     }
 
-    /// Newest first; `?open=true` leaves out the ones marked done.
+    /// Newest first, `limit` (1-100, default 50) a page; `?open=true` leaves out the ones marked done;
+    /// `cursor` (a previous answer's `nextCursor`) continues after it, as the calls list does.
     @Sendable func list(req: Request) async throws -> MessageList {
         let user = try req.requireUser()
-        var query = OwnerMessage.query(on: req.db).filter(\.$org.$id == user.orgID)
-        if req.query[Bool.self, at: "open"] == true { query = query.filter(\.$doneAt == nil) }
-        let rows = try await query.sort(\.$createdAt, .descending).limit(500).all()
-        return MessageList(messages: rows.map(MessageDTO.init))
+        let cursor = try MessagesQuery.cursor(try? req.query.get(String.self, at: "cursor"))
+        var limit = 50
+        if let raw = try? req.query.get(String.self, at: "limit"), !raw.isEmpty {
+            guard let value = Int(raw), (1...100).contains(value) else { throw AppError.validation("messages_limit_invalid", field: "limit") }
+            limit = value
+        }
+        let page = try await MessagesQuery.page(orgID: user.orgID, openOnly: req.query[Bool.self, at: "open"] == true,
+                                                cursor: cursor, limit: limit, on: req.db)
+        return MessageList(messages: page.messages.map(MessageDTO.init), nextCursor: page.hasMore ? page.keys.last?.encoded : nil)
     }
 
     @Sendable func update(req: Request) async throws -> MessageDTO {

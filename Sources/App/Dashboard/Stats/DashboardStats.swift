@@ -14,11 +14,19 @@ import SQLKit
 /// Days and hours are the organisation's: SQL groups calls by UTC hour (the same expression on SQLite and
 /// PostgreSQL, each in its dialect), and Swift places each hour in the local day and hour of the time zone.
 /// That is exact for every zone whose offset is whole hours (all of France, Israel and the US).
+///
+/// The calls per hour and the outcomes of the hours that are over come from a roll-up (`CallHourRollup`: a few
+/// rows per hour instead of every call, kept valid by triggers); the hours not rolled up yet (the current one) are
+/// counted from `calls` by the same queries as before, on a short range. Both give the same figures.
 struct DashboardStats {
+    let db: any Database
     let sql: any SQLDatabase
     let orgID: UUID
+    /// False: everything counted from `calls` (what the roll-up is checked against in the tests).
+    var usesRollup = true
 
     init(db: any Database, orgID: UUID) {
+        self.db = db
         self.sql = db as! any SQLDatabase  // both of AVA's drivers (SQLite, PostgreSQL) are SQL databases
         self.orgID = orgID
     }
@@ -42,14 +50,13 @@ struct DashboardStats {
 
     /// Seconds since 1970 divided into hours: SQLite stores Fluent dates as seconds (a double), PostgreSQL as
     /// timestamps.
-    private var hourBucket: String {
-        isPostgres ? "CAST(FLOOR(EXTRACT(EPOCH FROM created_at) / 3600) AS BIGINT)" : "CAST(created_at / 3600 AS INTEGER)"
-    }
+    private var hourBucket: String { CallHourRollup.hourBucket(isPostgres: isPostgres) }
 
     func figures(period: DashboardPeriod, timeZone: TimeZone, now: Date = Date()) async throws -> DashboardFigures {
         let window = DashboardWindow(period: period, timeZone: timeZone, now: now)
-        async let hours = callsPerHour(from: window.previousStart, to: window.end)
-        async let outcomes = outcomes(window)
+        let rolled = await rolledHours(window, now: now)
+        async let hours = callsPerHour(window, rolled: rolled)
+        async let outcomes = outcomes(window, rolled: rolled)
         async let appointments = appointments(window)
         async let unread = unreadMessages()
         async let recent = recentCalls(limit: 6)
@@ -103,6 +110,33 @@ struct DashboardStats {
             callsByHour: byHour, unreadMessages: unread, recentCalls: recent, inProgress: live)
     }
 
+    /// The hours of both periods read from the roll-up (filled first if needed), or nil: all from `calls`. A
+    /// failure to fill (a lock timeout, a deadlock with a trigger) is not the reader's problem: it gets the
+    /// figures counted from `calls`, and the next read tries again.
+    private func rolledHours(_ window: DashboardWindow, now: Date) async -> Range<Int>? {
+        // The periods split at `start`: rolled-up hours must fall on one side (always so with whole-hour offsets).
+        guard usesRollup, window.start.timeIntervalSince1970.truncatingRemainder(dividingBy: 3600) == 0 else { return nil }
+        do {
+            return try await CallHourRollup(db: db, orgID: orgID).prepare(from: window.previousStart, to: window.end, now: now)
+        } catch {
+            db.logger.warning("dashboard roll-up not filled, counting calls directly: \(String(reflecting: error))")
+            return nil
+        }
+    }
+
+    /// Where the hours after the rolled-up ones start (all of [previousStart, end) when nothing is rolled up).
+    private func directStart(_ window: DashboardWindow, rolled: Range<Int>?) -> Date {
+        rolled.map { Date(timeIntervalSince1970: Double($0.upperBound) * 3600) } ?? window.previousStart
+    }
+
+    /// Calls per UTC hour of both periods: rolled-up hours, then the rest from `calls`.
+    func callsPerHour(_ window: DashboardWindow, rolled: Range<Int>?) async throws -> [HourRow] {
+        let direct = try await callsPerHour(from: directStart(window, rolled: rolled), to: window.end)
+        guard let rolled else { return direct }
+        let startHour = Int(window.start.timeIntervalSince1970 / 3600)
+        return try await CallHourRollup(db: db, orgID: orgID).callsPerHour(rolled, startHour: startHour) + direct
+    }
+
     /// Calls per UTC hour in [from, to): one range of the (org_id, created_at) index, nothing else read.
     func callsPerHour(from: Date, to: Date) async throws -> [HourRow] {
         let rows = try await sql.raw("""
@@ -115,14 +149,20 @@ struct DashboardStats {
 
     /// Both periods' calls grouped by (status, ended reason, success evaluation): a handful of distinct values
     /// whatever the number of calls, so few rows come back; Swift applies `isAnswered` and `SatisfactionScore`.
-    func outcomes(_ window: DashboardWindow) async throws -> Outcomes {
-        let rows = try await sql.raw("""
+    /// Rolled-up hours and the rest give rows of the same shape, added up alike. The periods split at a local
+    /// midnight, a whole UTC hour whenever hours are rolled up (`CallHourRollup.prepare`).
+    func outcomes(_ window: DashboardWindow, rolled: Range<Int>?) async throws -> Outcomes {
+        var rows = try await sql.raw("""
             SELECT status_rank, ended_reason, success_evaluation AS evaluation,
                    SUM(CASE WHEN created_at >= \(bind: window.start) THEN 1 ELSE 0 END) AS current_calls,
                    SUM(CASE WHEN created_at < \(bind: window.start) THEN 1 ELSE 0 END) AS previous_calls
-            FROM calls WHERE org_id = \(bind: orgID) AND created_at >= \(bind: window.previousStart) AND created_at < \(bind: window.end)
+            FROM calls WHERE org_id = \(bind: orgID) AND created_at >= \(bind: directStart(window, rolled: rolled)) AND created_at < \(bind: window.end)
             GROUP BY status_rank, ended_reason, success_evaluation
             """).all()
+        if let rolled {
+            rows += try await CallHourRollup(db: db, orgID: orgID)
+                .outcomeRows(rolled, startHour: Int(window.start.timeIntervalSince1970 / 3600))
+        }
         var result = Outcomes()
         for row in rows {
             let now = try row.decode(column: "current_calls", as: Int?.self) ?? 0

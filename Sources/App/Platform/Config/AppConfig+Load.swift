@@ -107,6 +107,8 @@ extension AppConfig {
         let metricsToken = reader.string("AVA_METRICS_TOKEN")
         if let metricsToken, metricsToken.count < 16 { reader.problem("AVA_METRICS_TOKEN must be at least 16 characters long") }
 
+        let databasePoolSize = reader.integer("AVA_DB_POOL_SIZE", range: 1...64) ?? 4
+
         if !reader.problems.isEmpty { throw ConfigurationErrors(problems: reader.problems) }
         var config = AppConfig(
             isProduction: isProduction, dataDirectory: dataDirectory, database: database, publicURL: publicURL,
@@ -117,6 +119,7 @@ extension AppConfig {
         )
         config.operatorEmails = operatorEmails
         config.metricsToken = metricsToken
+        config.databasePoolSize = databasePoolSize
         return config
     }
 

@@ -55,6 +55,9 @@ public struct AppConfig: Sendable {
     public var operatorEmails: Set<String> = []
     /// Bearer token that opens `/metrics` to scrapers not on this machine (`AVA_METRICS_TOKEN`); unset: loopback only.
     public var metricsToken: String?
+    /// PostgreSQL connections per event loop (`AVA_DB_POOL_SIZE`, default 4: 8 per process on two cores). With one,
+    /// a webhook's transaction and the answer it works out at the same time would wait for each other.
+    public var databasePoolSize = 4
 
     /// No Vapi key: calls are simulated and the pages say so.
     public var isSandbox: Bool { vapi == nil }

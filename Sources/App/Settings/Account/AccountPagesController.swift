@@ -2,8 +2,9 @@ import AVACore
 import Fluent
 import Vapor
 
-/// `/{locale}/settings/account`: profile, password, two-step verification (managed on the settings hub),
-/// signed-in devices, the organisation's data export, and deleting the account. Plain forms.
+/// `/{locale}/settings/account`: profile, email address (changed through a link to the new one, see
+/// EmailChangeService), password, two-step verification (managed on the settings hub), signed-in devices,
+/// the organisation's data export, and deleting the account. Plain forms.
 struct AccountPagesController {
     let locale: AppLocale
 
@@ -12,6 +13,11 @@ struct AccountPagesController {
         account.get { req in try await render(req) }
         account.post("profile") { req in
             try await attempt(req, section: "profile") { service, form in try await service.updateName(form["name"] ?? "") }
+        }
+        account.post("email") { req in
+            try await attempt(req, section: "email") { service, form in
+                try await EmailChangeService(req: req).request(user: service.user, newEmail: form["newEmail"] ?? "", password: form["password"] ?? "")
+            }
         }
         account.post("password") { req in
             try await attempt(req, section: "password") { service, form in
@@ -41,6 +47,8 @@ struct AccountPagesController {
         var section = "account"
         var name: String
         var email: String
+        /// The address waiting for its link to be opened, if any.
+        var pendingEmail: String?
         var hasPassword: Bool
         var twoFAEnabled: Bool
         var sessions: [SessionRow]
@@ -71,9 +79,10 @@ struct AccountPagesController {
         let owners = try await OrgUser.query(on: req.db).filter(\.$org.$id == current.orgID).filter(\.$role == .owner).count()
         let people = try await OrgUser.query(on: req.db).filter(\.$org.$id == current.orgID).count()
         let isLastOwner = current.role == .owner && owners <= 1
-        let saved = (try? req.query.get(String.self, at: "saved")).flatMap { ["profile", "password", "sessions"].contains($0) ? $0 : nil }
+        let saved = (try? req.query.get(String.self, at: "saved")).flatMap { ["profile", "email", "password", "sessions"].contains($0) ? $0 : nil }
+        let pendingEmail = try await EmailChangeService(req: req).pending(userID: current.userID)
         let extra = Extra(
-            name: errorSection == "profile" ? (form["name"] ?? "") : current.user.name, email: current.user.email,
+            name: errorSection == "profile" ? (form["name"] ?? "") : current.user.name, email: current.user.email, pendingEmail: pendingEmail,
             hasPassword: current.user.hasPassword, twoFAEnabled: current.user.twoFAEnabled,
             sessions: sessions, otherSessions: sessions.contains { !$0.current },
             canExport: current.role != .member, exportTables: DataExport.tables.map(\.name),
@@ -90,7 +99,8 @@ struct AccountPagesController {
             try await body(AccountService(req: req, user: current), form)
         } catch let error as AppError where error.status.code < 500 && error.status != .notFound {
             // Passwords are never echoed back into the page.
-            return try await render(req, errorSection: section, error: error, form: ["name": form["name"] ?? ""])
+            return try await render(req, errorSection: section, error: error,
+                                    form: ["name": form["name"] ?? "", "newEmail": String((form["newEmail"] ?? "").prefix(254))])
         }
         return req.redirect(to: PageRenderer.path(locale, "/settings/account") + "?saved=\(section)#\(section)", redirectType: .normal)
     }

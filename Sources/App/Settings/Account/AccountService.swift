@@ -2,10 +2,8 @@ import AVACore
 import Fluent
 import Vapor
 
-/// The signed-in person's own account: name, password, devices, and deleting it.
-///
-/// Changing the email address is not offered yet: it would need a confirmation sent to the new address
-/// before the switch, which AVA does not have; the page says so.
+/// The signed-in person's own account: name, password, devices, and deleting it (the email address:
+/// EmailChangeService).
 struct AccountService {
     let req: Request
     let user: CurrentUser
@@ -43,6 +41,11 @@ struct AccountService {
             try await account.save(on: tx)
             try await AuthSession.query(on: tx).filter(\.$user.$id == account.id!).filter(\.$id != sessionID)
                 .filter(\.$revokedAt == nil).set(\.$revokedAt, to: Date()).set(\.$revokedReason, to: "password_changed").update()
+            // A change of email address asked with the old password (perhaps by whoever knew it) is cancelled:
+            // the notice sent to the old address tells the owner so.
+            try await OneTimeToken.query(on: tx).filter(\.$user.$id == account.id!)
+                .filter(\.$purpose == OneTimeToken.Purpose.emailChange.rawValue).filter(\.$usedAt == nil)
+                .set(\.$usedAt, to: Date()).update()
         }
     }
 
