@@ -66,6 +66,36 @@ struct CallEventWriterTests {
         }
     }
 
+    /// PostgreSQL: what a caller waits on (status, tool calls, a ringing call) is written by one statement; the same
+    /// outcomes as the transactional path: the call once, its reconcile job once, a replayed body a duplicate,
+    /// nothing of another organisation's call. A final line or a report takes the transactional path.
+    @Test func postgresWritesWhatCallersWaitOnInOneStatement() async throws {
+        guard isPostgres else { return }
+        try await withAVA { app in
+            let alice = try await CallingOrg.make(app)
+            let bob = try await CallingOrg.make(app)
+            let vapi = alice.factory()
+            let ringing = try await event(app, alice, vapi.assistantRequest())
+            let tools = try await event(app, alice, vapi.toolCalls([(id: "t1", name: "checkAvailability", arguments: [:])]))
+            let sql = try #require(app.db as? any SQLDatabase)
+            let first = try #require(try await CallEventSQL.applyInOneStatement([ringing, tools, ringing], sql: sql, profiles: [:]))
+            let callID = try #require(first[0].callID)
+            #expect(first.map(\.callID) == [callID, callID, callID])
+            #expect(first.map(\.duplicate) == [false, false, true])
+            let again = try #require(try await CallEventSQL.applyInOneStatement([tools], sql: sql, profiles: [:]))
+            #expect(again[0].callID == callID && again[0].duplicate)
+            let forged = try await event(app, bob, vapi.statusUpdate("ended"))
+            let refused = try #require(try await CallEventSQL.applyInOneStatement([forged], sql: sql, profiles: [:]))
+            #expect(refused[0].callID == nil)
+            #expect(try await Call.query(on: app.db).count() == 1)
+            #expect(try await Call.query(on: app.db).first()?.status == "in-progress")
+            #expect(try await CallEvent.query(on: app.db).count() == 2)
+            #expect(try await JobRecord.query(on: app.db).filter(\.$kind == CallJobs.reconcile).count() == 1)
+            let line = try await event(app, alice, vapi.transcript("user", "Bonjour", final: true))
+            #expect(try await CallEventSQL.applyInOneStatement([tools, line], sql: sql, profiles: [:]) == nil)
+        }
+    }
+
     /// Answering reads the organisation's profile, which creates the default assistant the first time; on SQLite
     /// that write must not wait for the webhook's own transaction (it is read before the transaction begins).
     @Test func theFirstCallOfAnOrganisationWithoutAnAssistantIsAnswered() async throws {

@@ -44,32 +44,10 @@ enum CallEventSQL {
         var results = Array(repeating: StoredCallEvent(callID: nil, duplicate: false), count: events.count)
 
         // The batch's calls in one upsert (events of the same call arrive together during a conversation).
-        var order: [String] = []
-        var groups: [String: [Int]] = [:]
-        for (index, event) in events.enumerated() {
-            guard let id = event.message.callID?.prefix(100), !id.isEmpty else { continue }
-            let key = event.org.id.uuidString + "|" + id
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(index)
-        }
+        let plan = CallPlan(events)
         var callIDs: [String: UUID] = [:]
-        // One statement cannot touch a row twice (PostgreSQL refuses): the same Vapi id under two organisations
-        // (someone replaying another's id) goes in a second round.
-        var rounds: [[String]] = []
-        var seenIDs: [String: Int] = [:]
-        for key in order {
-            let vapiCallID = String(events[groups[key]![0]].message.callID!.prefix(100))
-            let round = seenIDs[vapiCallID, default: 0]
-            seenIDs[vapiCallID] = round + 1
-            if round == rounds.count { rounds.append([]) }
-            rounds[round].append(key)
-        }
-        for round in rounds {
-            let rows = round.map { key in
-                let indices = groups[key]!
-                return CallRow(vapiCallID: String(events[indices[0]].message.callID!.prefix(100)), key: key,
-                               facts: CallFacts(indices.map { events[$0] }), event: events[indices[0]])
-            }
+        for round in plan.rounds {
+            let rows = plan.rows(round, events)
             // A call missing from the answer is another organisation's: nothing touches it.
             for (key, id) in try await upsertCalls(rows, sql: sql, profiles: profiles) { callIDs[key] = id }
         }
@@ -131,6 +109,40 @@ enum CallEventSQL {
         return results
     }
 
+    /// The calls a batch names, grouped: `groups` maps "org|Vapi id" to the events' indices, in first-seen order.
+    /// One statement cannot touch a row twice (PostgreSQL refuses): the same Vapi id under two organisations
+    /// (someone replaying another's id) goes in a second round.
+    struct CallPlan {
+        var groups: [String: [Int]] = [:]
+        var rounds: [[String]] = []
+
+        init(_ events: [IncomingCallEvent]) {
+            var order: [String] = []
+            for (index, event) in events.enumerated() {
+                guard let id = event.message.callID?.prefix(100), !id.isEmpty else { continue }
+                let key = event.org.id.uuidString + "|" + id
+                if groups[key] == nil { order.append(key) }
+                groups[key, default: []].append(index)
+            }
+            var seenIDs: [String: Int] = [:]
+            for key in order {
+                let vapiCallID = String(events[groups[key]![0]].message.callID!.prefix(100))
+                let round = seenIDs[vapiCallID, default: 0]
+                seenIDs[vapiCallID] = round + 1
+                if round == rounds.count { rounds.append([]) }
+                rounds[round].append(key)
+            }
+        }
+
+        func rows(_ round: [String], _ events: [IncomingCallEvent]) -> [CallRow] {
+            round.map { key in
+                let indices = groups[key]!
+                return CallRow(vapiCallID: String(events[indices[0]].message.callID!.prefix(100)), key: key,
+                               facts: CallFacts(indices.map { events[$0] }), event: events[indices[0]])
+            }
+        }
+    }
+
     /// What the events of one call in a batch say about it, merged: the furthest status, the first values seen.
     struct CallFacts {
         var status: String?
@@ -176,6 +188,26 @@ enum CallEventSQL {
     /// Inserts or updates the calls in one statement; answers AVA's id of each call (by `key`) that belongs to the
     /// organisation that named it. A status never moves backwards; first values seen are kept.
     private static func upsertCalls(_ rows: [CallRow], sql: any SQLDatabase, profiles: [UUID: AnsweringProfile]) async throws -> [String: UUID] {
+        let (statement, newIDs) = callUpsert(rows, profiles: profiles)
+        var found: [String: UUID] = [:]
+        let keys = Dictionary(rows.map { ($0.vapiCallID, $0) }, uniquingKeysWith: { first, _ in first })
+        for returned in try await sql.raw(statement + " RETURNING id, vapi_call_id").all() {
+            let id = try returned.decode(column: "id", as: UUID.self)
+            let vapiCallID = try returned.decode(column: "vapi_call_id", as: String.self)
+            guard let row = keys[vapiCallID] else { continue }
+            found[row.key] = id
+            if id == newIDs[vapiCallID] {
+                // A new call: if its end-of-call report never comes, Vapi will be asked later.
+                try await Jobs.enqueue(kind: CallJobs.reconcile, payload: CallJobs.CallPayload(callID: id),
+                                       runAt: row.event.receivedAt.addingTimeInterval(CallReconcileJob.delay),
+                                       requestID: row.event.requestID, sql: sql)
+            }
+        }
+        return found
+    }
+
+    /// The upsert of `rows` (without its RETURNING clause) and the id each call gets if it is new (by Vapi id).
+    static func callUpsert(_ rows: [CallRow], profiles: [UUID: AnsweringProfile]) -> (SQLQueryString, [String: UUID]) {
         var newIDs: [String: UUID] = [:]
         let values = rows.map { row -> SQLQueryString in
             let facts = row.facts
@@ -209,23 +241,8 @@ enum CallEventSQL {
                 last_event_at = excluded.last_event_at,
                 updated_at = excluded.updated_at
             WHERE calls.org_id = excluded.org_id
-            RETURNING id, vapi_call_id
             """
-        var found: [String: UUID] = [:]
-        let keys = Dictionary(rows.map { ($0.vapiCallID, $0) }, uniquingKeysWith: { first, _ in first })
-        for returned in try await sql.raw(statement).all() {
-            let id = try returned.decode(column: "id", as: UUID.self)
-            let vapiCallID = try returned.decode(column: "vapi_call_id", as: String.self)
-            guard let row = keys[vapiCallID] else { continue }
-            found[row.key] = id
-            if id == newIDs[vapiCallID] {
-                // A new call: if its end-of-call report never comes, Vapi will be asked later.
-                try await Jobs.enqueue(kind: CallJobs.reconcile, payload: CallJobs.CallPayload(callID: id),
-                                       runAt: row.event.receivedAt.addingTimeInterval(CallReconcileJob.delay),
-                                       requestID: row.event.requestID, sql: sql)
-            }
-        }
-        return found
+        return (statement, newIDs)
     }
 
     /// A message that can be a call's first and names the number called: its number is looked up.

@@ -146,6 +146,10 @@ final class CallEventWriter: Sendable {
         if let direct {
             return try await direct.transaction { sql in try await CallEventSQL.apply(events, sql: sql, profiles: profiles) }
         }
+        if let sql = database as? any SQLDatabase,
+           let results = try await CallEventSQL.applyInOneStatement(events, sql: sql, profiles: profiles) {
+            return results
+        }
         return try await database.transaction { tx in
             guard let sql = tx as? any SQLDatabase else { throw Abort(.internalServerError, reason: "SQL database required") }
             return try await CallEventSQL.apply(events, sql: sql, profiles: profiles)

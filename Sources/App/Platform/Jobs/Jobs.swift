@@ -26,14 +26,19 @@ enum Jobs {
         return job
     }
 
+    /// A job's `payload` column: the input as sorted JSON, tagged with the request that queued it.
+    static func encodedPayload<Payload: Encodable>(_ payload: Payload, requestID: String?) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return RequestID.tag(payload: String(decoding: try encoder.encode(payload), as: UTF8.self), with: requestID)
+    }
+
     /// The same row written with plain SQL, for a transaction that is not Fluent's (the webhook's SQLite writer).
     static func enqueue<Payload: Encodable>(kind: String, payload: Payload, runAt: Date = Date(),
                                             maxAttempts: Int = defaultMaxAttempts, requestID: String? = RequestID.current,
                                             sql: any SQLDatabase) async throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        let body = RequestID.tag(payload: String(decoding: try encoder.encode(payload), as: UTF8.self), with: requestID)
+        let body = try encodedPayload(payload, requestID: requestID)
         let now = Date()
         try await sql.insert(into: JobRecord.schema)
             .columns("id", "kind", "payload", "run_at", "attempts", "max_attempts", "status", "created_at", "updated_at")
