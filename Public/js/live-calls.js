@@ -4,6 +4,8 @@
 // Markup (the page provides the texts, already translated; the session cookie authenticates):
 //
 //   <section data-live-call="CALL-UUID"                     (omit the value: all calls of the organisation)
+//            data-live-since="1790000000123-0a1b2c3d"         (one call: the id of the last line the page rendered,
+//                                                              "0" for none; the stream replays what came after)
 //            data-label-assistant="AVA" data-label-user="Caller"
 //            data-text-connecting="Connecting…" data-text-live="Live"
 //            data-text-reconnecting="Reconnecting…" data-text-ended="Call ended"
@@ -18,8 +20,9 @@
 //
 // API:
 //   initLiveCalls(root = document) → array of controllers, one per [data-live-call] element not yet started.
-//   startLiveCall(element, { url, onEvent }) → { close() }: one element; `url` overrides the address,
-//     `onEvent(kind, data)` sees every event (status, transcript, ended, tool-call) after the DOM update.
+//   startLiveCall(element, { url, onEvent, skipLine }) → { close() }: one element; `url` overrides the address,
+//     `onEvent(kind, data)` sees every event (status, transcript, ended, tool-call) after the DOM update;
+//     `skipLine(data)` returning true drops a final line the page already shows (added without the stream).
 //   Each line is <li class="live-line live-line--assistant|user" data-role data-final="true|false">
 //     <span class="live-line__who">label</span> <span class="live-line__text" dir="auto">text</span></li>
 //   A partial line is replaced by the next partial or final line of the same speaker (same call); a final line
@@ -28,6 +31,9 @@
 //   The container gets data-live-state="connecting|live|reconnecting|ended|unavailable".
 //   EventSource reconnects by itself after a network drop (server says retry: 3000); when the server
 //   refuses (401/404) the browser gives up, so we try again with a growing delay, up to 5 attempts.
+//   Nothing is lost meanwhile on a one-call stream: its events carry ids, EventSource sends the last one back
+//   (Last-Event-ID) and our own new connections pass it as `since`; the server first replays the stored lines
+//   after it and the call's status. A final line whose id was already shown is not shown twice.
 
 const EVENTS = ["status", "transcript", "ended", "tool-call"];
 
@@ -41,7 +47,10 @@ function camel(status) {
 
 export function startLiveCall(element, options = {}) {
   const callId = element.dataset.liveCall || "";
-  const url = options.url || (callId ? `/api/v1/calls/${encodeURIComponent(callId)}/live` : "/api/v1/calls/live");
+  const base = options.url || (callId ? `/api/v1/calls/${encodeURIComponent(callId)}/live` : "/api/v1/calls/live");
+  // Where this page is in the call (one call only): the last line rendered, then the last event received.
+  let since = callId ? element.dataset.liveSince || "" : "";
+  const shownFinals = new Set();
   const status = element.querySelector("[data-live-status]");
   const list = element.querySelector("[data-live-lines]");
   // The open partial line of each speaker, per call: "callId|role" → <li>.
@@ -90,6 +99,13 @@ export function startLiveCall(element, options = {}) {
     } catch {
       return;
     }
+    if (callId && event.lastEventId) since = event.lastEventId;
+    if (kind === "transcript" && data.final) {
+      const id = event.lastEventId;
+      if (id && shownFinals.has(id)) return;
+      if (id) shownFinals.add(id);
+      if (options.skipLine && options.skipLine(data)) return;
+    }
     if (kind === "transcript") addLine(data);
     else if (kind === "status" && data.status) {
       // Status texts describe one call: the organisation-wide view leaves them to onEvent.
@@ -109,6 +125,7 @@ export function startLiveCall(element, options = {}) {
   function connect() {
     if (closed) return;
     setState(failures ? "reconnecting" : "connecting", failures ? text(element, "textReconnecting", "Reconnecting…") : text(element, "textConnecting", "Connecting…"));
+    const url = since ? `${base}${base.includes("?") ? "&" : "?"}since=${encodeURIComponent(since)}` : base;
     source = new EventSource(url, { withCredentials: true });
     source.addEventListener("ready", () => {
       failures = 0;

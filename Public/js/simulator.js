@@ -29,9 +29,17 @@ export function initSimulator(section) {
   const aloud = section.querySelector("[data-simulator-aloud]");
   const mic = section.querySelector("[data-simulator-mic]");
 
-  // Lines come live; if the live stream is down, the answer to each POST fills the list instead.
+  // Lines come live; if the live stream is down, the answer to each POST fills the list instead. Those lines
+  // come back when the stream reconnects (it replays what it missed): they are not shown twice.
+  const shownWithoutStream = [];
   section.dataset.liveStarted = "true";
   const live = startLiveCall(section, {
+    skipLine(data) {
+      const index = shownWithoutStream.findIndex((line) => line.role === data.role && line.text === (data.text || "").trim());
+      if (index < 0) return false;
+      shownWithoutStream.splice(0, index + 1);
+      return true;
+    },
     onEvent(kind, data) {
       liveState = section.dataset.liveState || liveState;
       if (kind === "transcript" && data.final && data.role === "assistant") speak(data.text);
@@ -101,6 +109,7 @@ export function initSimulator(section) {
       if (!viaLive) {
         addLine("user", text);
         addLine("assistant", body.reply);
+        shownWithoutStream.push({ role: "user", text: text.trim() }, { role: "assistant", text: (body.reply || "").trim() });
         speak(body.reply);
       }
       if (body.ended) {

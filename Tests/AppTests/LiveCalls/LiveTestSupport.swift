@@ -64,6 +64,8 @@ func withServer(_ app: Application, _ body: (Int) async throws -> Void) async th
 struct SSEFrame: Sendable, Equatable {
     var event: String
     var data: String
+    /// The frame's own `id:` line, if it has one.
+    var id: String? = nil
     var json: [String: String] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any] else { return [:] }
         return object.mapValues { value in
@@ -96,12 +98,14 @@ final class SSEClient: Sendable {
                 pending = String(pending[range.upperBound...])
                 var event = "message"
                 var data: [String] = []
+                var id: String?
                 for line in block.split(separator: "\n", omittingEmptySubsequences: false) {
                     if line.hasPrefix(":") { comments.append(String(line.dropFirst()).trimmingCharacters(in: .whitespaces)) }
                     else if line.hasPrefix("event: ") { event = String(line.dropFirst(7)) }
                     else if line.hasPrefix("data: ") { data.append(String(line.dropFirst(6))) }
+                    else if line.hasPrefix("id: ") { id = String(line.dropFirst(4)) }
                 }
-                if !data.isEmpty { frames.append(SSEFrame(event: event, data: data.joined(separator: "\n"))) }
+                if !data.isEmpty { frames.append(SSEFrame(event: event, data: data.joined(separator: "\n"), id: id)) }
             }
         }
         func end() { ended = true }
@@ -114,9 +118,12 @@ final class SSEClient: Sendable {
     }
 
     /// Opens `path` on the loopback server. A non-200 answer is returned with its body read (no stream).
-    static func open(_ app: Application, port: Int, path: String, token: String?) async throws -> SSEClient {
+    /// `headers`: more request headers (`Last-Event-ID`, as EventSource sends when it reconnects).
+    static func open(_ app: Application, port: Int, path: String, token: String?,
+                     headers extra: [(String, String)] = []) async throws -> SSEClient {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.headers.add(name: "Accept", value: "text/event-stream")
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let (stream, continuation) = AsyncStream<(HTTPResponseStatus, HTTPHeaders)>.makeStream()
         let inbox = Inbox()

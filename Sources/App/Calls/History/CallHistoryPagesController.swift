@@ -138,6 +138,9 @@ struct CallHistoryPagesController {
         var messages: [MessageView]
         var transferred: Bool
         var live: Bool
+        /// The live stream's `since`: the id of the last line rendered (`LiveEventID`), "0" when none was, so a
+        /// line stored between this render and the stream's opening is replayed, not lost.
+        var liveSince: String
         var simulated: Bool
         var conversationDir: String
     }
@@ -182,7 +185,10 @@ struct CallHistoryPagesController {
                 MessageView(reason: $0.reason, name: $0.name, phone: $0.phone, urgency: $0.urgency.rawValue,
                             urgencyLabel: presenter.t("calls_urgency_\($0.urgency.rawValue)"))
             },
-            transferred: call.outcome == "transferred", live: details.isLive, simulated: call.simulated,
+            transferred: call.outcome == "transferred", live: details.isLive,
+            liveSince: details.lines.compactMap { line in line.at.map { LiveEventID(line: $0, role: line.role, text: line.text) } }
+                .max()?.description ?? "0",
+            simulated: call.simulated,
             conversationDir: orgLocale.direction)
         // The recording lives at Vapi's storage: this page alone may play media from that one origin.
         var headers: HTTPHeaders = [:]

@@ -7,7 +7,8 @@ import Vapor
 /// calls whose webhooks reach another.
 ///
 /// Delivery is best effort and live only: the call record in the database is the truth, a watcher that
-/// connects late (or whose process lost its LISTEN connection for a moment) reads the rest from there.
+/// connects late (or whose process lost its LISTEN connection for a moment) reads the rest from there
+/// (the single-call stream does it for its watcher: `LiveReplay`).
 final class LiveCallHub: Sendable {
     private struct Subscriber: Sendable {
         var orgID: UUID

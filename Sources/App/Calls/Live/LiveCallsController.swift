@@ -10,6 +10,14 @@ import Vapor
 /// event (`status`, `transcript`, `ended`, `tool-call`), and a `: heartbeat` comment every 15 s. It ends when
 /// the client leaves (the next write fails: at the latest one heartbeat later), when the app shuts down,
 /// or after 30 minutes (the browser reconnects, which checks the session again).
+///
+/// The single-call stream also catches a watcher up: each of its event frames carries an `id:` (`LiveEventID`,
+/// the call's timeline), and a request with `Last-Event-ID` (EventSource sends it when it reconnects) or
+/// `?since=<id or ms>` (a page that rendered the transcript up to a line) first gets, after `ready`, the final
+/// lines stored since that point, then the call's current status (and `ended`, once the report is in), then
+/// the live events not already replayed. The organisation-wide stream stays live only, without ids: it feeds
+/// the dashboard's list of calls in progress, which the page renders fresh from the database, and one id
+/// cannot order the events of many calls.
 struct LiveCallsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let calls = routes.grouped("calls")
@@ -27,13 +35,15 @@ struct LiveCallsController: RouteCollection {
         guard let callID = req.parameters.get("callID", as: UUID.self),
               try await Call.query(on: req.db).filter(\.$id == callID).filter(\.$org.$id == user.orgID).count() > 0
         else { throw AppError.notFound }
-        return Self.stream(req, orgID: user.orgID, callID: callID)
+        return Self.stream(req, orgID: user.orgID, callID: callID, replayFrom: LiveReplay.point(of: req))
     }
 
-    static func stream(_ req: Request, orgID: UUID, callID: UUID?) -> Response {
+    /// `replayFrom`: only for one call (`callID`), where the watcher is (see `LiveReplay`).
+    static func stream(_ req: Request, orgID: UUID, callID: UUID?, replayFrom: LiveEventID? = nil) -> Response {
         let hub = req.application.liveCalls
         let settings = hub.streamSettings
         let logger = req.logger
+        let db = req.db
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "text", subType: "event-stream", parameters: ["charset": "utf-8"])
         headers.replaceOrAdd(name: .cacheControl, value: "no-cache")
@@ -42,11 +52,32 @@ struct LiveCallsController: RouteCollection {
             let events = hub.subscribe(orgID: orgID, callID: callID)
             let relaying = await hub.waitUntilRelaying(timeout: settings.relayWait)
             if !relaying { logger.warning("live stream opened before the relay listens: other processes' events may be missed") }
-            let (frames, output) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(512))
+            // Read after subscribing: a line committed meanwhile is in the database, in the subscription, or both.
+            var replay: [LiveReplay.Item] = []
+            var boundary: LiveEventID?
+            if let callID, let replayFrom {
+                do {
+                    (replay, boundary) = try await LiveReplay.load(callID: callID, orgID: orgID, after: replayFrom, on: db)
+                } catch {
+                    // The stream is already answered 200: the watcher gets the live events at least.
+                    logger.warning("live replay failed: \(String(reflecting: error))")
+                }
+            }
+            let skipUpTo = boundary
+            let (frames, output) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(512 + replay.count))
             output.yield("retry: 3000\n" + frame(event: "ready", json: readyJSON(callID: callID)))
+            for item in replay { output.yield(frame(item.event, id: item.id)) }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await event in events { output.yield(frame(event)) }
+                    for await event in events {
+                        guard callID != nil else {
+                            output.yield(frame(event))
+                            continue
+                        }
+                        let id = LiveEventID(event)
+                        if let skipUpTo, id <= skipUpTo { continue }  // replayed, or already known to the watcher
+                        output.yield(frame(event, id: id))
+                    }
                     output.finish()  // the app is shutting down
                 }
                 group.addTask {
@@ -74,9 +105,10 @@ struct LiveCallsController: RouteCollection {
         return Response(status: .ok, headers: headers, body: body)
     }
 
-    static func frame(_ event: LiveCallEvent) -> String {
+    /// `id`: on the single-call stream only (EventSource remembers it and sends it back as `Last-Event-ID`).
+    static func frame(_ event: LiveCallEvent, id: LiveEventID? = nil) -> String {
         let json = (try? LiveCallWire.encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return frame(event: event.kind.rawValue, json: json)
+        return (id.map { "id: \($0)\n" } ?? "") + frame(event: event.kind.rawValue, json: json)
     }
 
     /// One SSE message. JSON has no raw newline, so one `data:` line suffices.

@@ -23,6 +23,8 @@ struct SimulatorPagesController {
         var id: String
         var ended: Bool
         var lines: [LineView]
+        /// The live stream's `since`: the id of the last line shown (`LiveEventID`), "0" before any.
+        var liveSince: String
         var summary: String?
         var outcome: String?
         var outcomeLabel: String?
@@ -63,6 +65,7 @@ struct SimulatorPagesController {
         let view = call.map { call in
             CallView(id: call.callID.uuidString, ended: call.ended,
                      lines: call.lines.map { LineView(role: $0.role, who: $0.role == "assistant" ? "AVA" : t("simulator_you"), text: $0.text) },
+                     liveSince: call.lines.map { LiveEventID(line: $0.at, role: $0.role, text: $0.text) }.max()?.description ?? "0",
                      summary: call.summary, outcome: call.outcome,
                      outcomeLabel: call.ended ? t("simulator_outcome_\(call.outcome ?? "none")") : nil)
         }

@@ -59,6 +59,10 @@ struct EmailChangePagesController {
         let signedIn = req.auth.get(CurrentUser.self)
         do {
             let user = try await EmailChangeService(req: req).confirm(secret: secret, signedIn: signedIn)
+            // The page is drawn for the account as it is now (its banner named the old, unverified address).
+            if let signedIn, signedIn.user.id == user.id {
+                req.auth.login(CurrentUser(user: user, sessionID: signedIn.sessionID, orgID: signedIn.orgID, role: signedIn.role))
+            }
             return try await render(req, Extra(state: "done", newEmail: user.email, heading: req.t("email_change_done_heading"),
                                                message: req.t("email_change_done_text", user.email), signedIn: signedIn != nil))
         } catch let error as AppError where error.code == AppError.linkInvalid.code {
