@@ -2,7 +2,7 @@ import Vapor
 
 /// Headers every answer carries. Pages load only AVA's own scripts and styles (no inline code), may not be
 /// framed, and leak no path to other sites. HSTS only when AVA is served over HTTPS.
-struct SecurityHeadersMiddleware: AsyncMiddleware {
+struct SecurityHeadersMiddleware: Middleware {
     let sendHSTS: Bool
 
     static let contentSecurityPolicy = [
@@ -11,8 +11,12 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         "form-action 'self'", "frame-ancestors 'none'", "frame-src 'self'",
     ].joined(separator: "; ")
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let response = try await next.respond(to: request)
+    /// EventLoopFuture-based (see `MetricsMiddleware`): headers only, no Task per request.
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).map { response in addHeaders(request, response) }
+    }
+
+    private func addHeaders(_ request: Request, _ response: Response) -> Response {
         let headers = [
             ("Content-Security-Policy", Self.contentSecurityPolicy),
             ("X-Content-Type-Options", "nosniff"),

@@ -9,6 +9,17 @@ struct StaticFilesMiddleware: AsyncMiddleware {
         files = FileMiddleware(publicDirectory: publicDirectory, defaultFile: nil)
     }
 
+    /// Anything but a GET or HEAD (every webhook, every form) goes straight on, without the Task an async
+    /// middleware starts for each request.
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        guard request.method == .GET || request.method == .HEAD else { return next.respond(to: request) }
+        let promise = request.eventLoop.makePromise(of: Response.self)
+        promise.completeWithTask {
+            try await respond(to: request, chainingTo: AsyncBasicResponder { try await next.respond(to: $0).get() })
+        }
+        return promise.futureResult
+    }
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let path = request.url.path
         guard request.method == .GET || request.method == .HEAD, !path.contains("\0"), !path.lowercased().contains("%00") else {
