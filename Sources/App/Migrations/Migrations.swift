@@ -29,6 +29,7 @@ enum AppMigrations {
         M023_DashboardIndexes(),
         M024_CallHourStats(),
         M025_MessagesPagingIndexes(),
+        M026_SimulatedCalls(),
     ]
 }
 

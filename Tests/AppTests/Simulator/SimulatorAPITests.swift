@@ -179,7 +179,7 @@ struct SimulatorAPITests {
             let client = SimulatorClient(app: app, token: owner.token)
             let quiet = try #require(try await client.start())
             let active = try #require(try await client.start())
-            app.simulatedCalls.setLastActivity(quiet.callId, Date().addingTimeInterval(-SimulatorEngine.silenceTimeout - 60))
+            try await app.simulatedCalls.setLastActivity(quiet.callId, Date().addingTimeInterval(-SimulatorEngine.silenceTimeout - 60))
             await SimulatorEngine(app: app, logger: app.logger).endAbandoned()
             let ended = try #require(try await Call.find(quiet.callId, on: app.db))
             #expect(ended.status == "ended" && ended.endedReason == "silence-timed-out" && ended.reportReceivedAt != nil)

@@ -2,9 +2,9 @@ import AVACore
 import Foundation
 
 /// Where the scripted receptionist is in a conversation.
-struct ScriptState: Sendable, Equatable {
-    enum Stage: String, Sendable, Equatable { case listening, askingName, choosingSlot, askingService, takingMessage }
-    enum Intent: String, Sendable, Equatable { case booking, message }
+struct ScriptState: Sendable, Equatable, Codable {
+    enum Stage: String, Sendable, Equatable, Codable { case listening, askingName, choosingSlot, askingService, takingMessage }
+    enum Intent: String, Sendable, Equatable, Codable { case booking, message }
 
     var stage: Stage = .listening
     var intent: Intent?

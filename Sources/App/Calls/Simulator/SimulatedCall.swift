@@ -1,12 +1,12 @@
 import AVACore
 import Foundation
-import NIOConcurrencyHelpers
 import Vapor
 
-/// One simulated call's conversation. Kept in memory, keyed by AVA's call id: a simulated call lives as long
-/// as the process (a restart forgets the conversation, while the call row, its transcript and events stay in
-/// the database like any call's). With several AVA processes, a call's turns must reach the process that
-/// started it; the simulator is a sandbox and onboarding tool, so that is accepted.
+/// One simulated call's conversation, keyed by AVA's call id. It lives in the database (`simulated_calls`,
+/// `SimulatedCallStore`), not in a process: AVA runs as several stateless processes on one PostgreSQL, and a
+/// call started through one may have its next turn, its hang-up or its page answered by another. Each turn
+/// claims the call (a lease, so a process that dies mid-turn does not hold it for ever), reads the
+/// conversation, answers, and writes it back.
 struct SimulatedCall: Sendable {
     struct Line: Sendable, Equatable, Codable {
         /// `assistant` or `user`.
@@ -40,95 +40,93 @@ struct SimulatedCall: Sendable {
     /// Where the scripted receptionist is in the conversation.
     var script = ScriptState()
     var ended = false
-    /// A turn is being answered: the next waits (answered 409) rather than interleave.
-    var busy = false
     var lastTimestamp: Date
     var lastActivity: Date
     var summary: String?
     var outcome: String?
+    /// The claim this copy was taken under (not stored): `release` writes back only while it is still ours.
+    var claimID: UUID?
 }
 
-/// Every simulated call of this process. Bounded: ended and idle calls are dropped first.
-final class SimulatedCallStore: Sendable {
-    private let calls = NIOLockedValueBox<[UUID: SimulatedCall]>([:])
-    static let maxCalls = 2_000
-    /// A call nobody spoke in for this long is forgotten (its database row stays).
-    static let idleLifetime: TimeInterval = 2 * 3600
+// MARK: - Stored form
 
-    func insert(_ call: SimulatedCall) {
-        calls.withLockedValue { all in
-            let now = Date()
-            all = all.filter { now.timeIntervalSince($0.value.lastActivity) < Self.idleLifetime }
-            if all.count >= Self.maxCalls {
-                let oldest = all.values.sorted { ($0.ended ? 0 : 1, $0.lastActivity) < ($1.ended ? 0 : 1, $1.lastActivity) }
-                for call in oldest.prefix(all.count - Self.maxCalls + 1) { all[call.callID] = nil }
-            }
-            all[call.callID] = call
-        }
+/// The conversation as the JSON of `simulated_calls.state`. Written by hand for two parts: the organisation
+/// (`WebhookOrg`, the webhook's own type) and the message factory, whose clock is a closure: the instant it
+/// gives is stored and the clock restored fixed at it, as the engine sets it.
+extension SimulatedCall: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case callID, orgID, org, factory, factoryClock, locale, startedAt, greeting, systemPrompt, scripted, lines, toolCalls, chat,
+             script, ended, lastTimestamp, lastActivity, summary, outcome
     }
 
-    /// Open calls of one organisation (each may cost language-model calls, so there is a cap).
-    func openCount(orgID: UUID) -> Int {
-        calls.withLockedValue { all in all.values.filter { $0.orgID == orgID && !$0.ended }.count }
+    private struct StoredOrg: Codable {
+        var id: UUID; var name: String; var locale: String; var timezone: String; var country: String; var token: String
     }
 
-    func get(_ id: UUID, orgID: UUID) -> SimulatedCall? {
-        calls.withLockedValue { all in all[id].flatMap { $0.orgID == orgID ? $0 : nil } }
+    private struct StoredFactory: Codable {
+        var callID: String; var phoneNumberID: String?; var dialledNumber: String?; var callerNumber: String
+        var callerName: String?; var assistantID: String?
     }
 
-    enum Claim { case claimed(SimulatedCall), unknown, ended, busy }
-
-    /// Takes the call for one turn: nobody else can use it until `release`.
-    func claim(_ id: UUID, orgID: UUID) -> Claim {
-        calls.withLockedValue { all in
-            guard var call = all[id], call.orgID == orgID else { return .unknown }
-            if call.ended { return .ended }
-            if call.busy { return .busy }
-            call.busy = true
-            all[id] = call
-            return .claimed(call)
-        }
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        callID = try c.decode(UUID.self, forKey: .callID)
+        orgID = try c.decode(UUID.self, forKey: .orgID)
+        let org = try c.decode(StoredOrg.self, forKey: .org)
+        self.org = WebhookOrg(id: org.id, name: org.name, locale: org.locale, timezone: org.timezone, country: org.country, token: org.token)
+        let stored = try c.decode(StoredFactory.self, forKey: .factory)
+        factory = VapiMessageFactory(callID: stored.callID, phoneNumberID: stored.phoneNumberID, dialledNumber: stored.dialledNumber,
+                                     callerNumber: stored.callerNumber, callerName: stored.callerName, assistantID: stored.assistantID)
+        if let clock = try c.decodeIfPresent(Date.self, forKey: .factoryClock) { factory.clock = { clock } }
+        locale = try c.decode(AppLocale.self, forKey: .locale)
+        startedAt = try c.decode(Date.self, forKey: .startedAt)
+        greeting = try c.decode(String.self, forKey: .greeting)
+        systemPrompt = try c.decode(String.self, forKey: .systemPrompt)
+        scripted = try c.decode(Bool.self, forKey: .scripted)
+        lines = try c.decode([Line].self, forKey: .lines)
+        toolCalls = try c.decode([ToolCallRecord].self, forKey: .toolCalls)
+        chat = try c.decode([ChatMessage].self, forKey: .chat)
+        script = try c.decode(ScriptState.self, forKey: .script)
+        ended = try c.decode(Bool.self, forKey: .ended)
+        lastTimestamp = try c.decode(Date.self, forKey: .lastTimestamp)
+        lastActivity = try c.decode(Date.self, forKey: .lastActivity)
+        summary = try c.decodeIfPresent(String.self, forKey: .summary)
+        outcome = try c.decodeIfPresent(String.self, forKey: .outcome)
     }
 
-    /// Calls nobody spoke in for `idle` seconds and still open (a closed tab): taken for ending, as Vapi ends
-    /// a call after silence.
-    func takeAbandoned(idle: TimeInterval, now: Date = Date()) -> [SimulatedCall] {
-        calls.withLockedValue { all in
-            var taken: [SimulatedCall] = []
-            for (id, call) in all where !call.ended && !call.busy && now.timeIntervalSince(call.lastActivity) > idle {
-                var claimed = call
-                claimed.busy = true
-                all[id] = claimed
-                taken.append(claimed)
-            }
-            return taken
-        }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(callID, forKey: .callID)
+        try c.encode(orgID, forKey: .orgID)
+        try c.encode(StoredOrg(id: org.id, name: org.name, locale: org.locale, timezone: org.timezone, country: org.country, token: org.token),
+                     forKey: .org)
+        try c.encode(StoredFactory(callID: factory.callID, phoneNumberID: factory.phoneNumberID, dialledNumber: factory.dialledNumber,
+                                   callerNumber: factory.callerNumber, callerName: factory.callerName, assistantID: factory.assistantID),
+                     forKey: .factory)
+        try c.encode(factory.clock(), forKey: .factoryClock)
+        try c.encode(locale, forKey: .locale)
+        try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(greeting, forKey: .greeting)
+        try c.encode(systemPrompt, forKey: .systemPrompt)
+        try c.encode(scripted, forKey: .scripted)
+        try c.encode(lines, forKey: .lines)
+        try c.encode(toolCalls, forKey: .toolCalls)
+        try c.encode(chat, forKey: .chat)
+        try c.encode(script, forKey: .script)
+        try c.encode(ended, forKey: .ended)
+        try c.encode(lastTimestamp, forKey: .lastTimestamp)
+        try c.encode(lastActivity, forKey: .lastActivity)
+        try c.encodeIfPresent(summary, forKey: .summary)
+        try c.encodeIfPresent(outcome, forKey: .outcome)
     }
 
-    /// Tests move a call's last activity into the past.
-    func setLastActivity(_ id: UUID, _ date: Date) {
-        calls.withLockedValue { all in all[id]?.lastActivity = date }
+    /// Dates keep their full precision (the default `Double` form, not ISO 8601's seconds): each message has
+    /// its own millisecond (`lastTimestamp`) and the page's live cursor is a line's instant.
+    static func encoded(_ call: SimulatedCall) throws -> String {
+        String(decoding: try JSONEncoder().encode(call), as: UTF8.self)
     }
 
-    func release(_ call: SimulatedCall, touch: Bool = true) {
-        var copy = call
-        copy.busy = false
-        if touch { copy.lastActivity = Date() }
-        calls.withLockedValue { $0[call.callID] = copy }
-    }
-}
-
-extension Application {
-    private struct SimulatedCallStoreKey: StorageKey, LockKey { typealias Value = SimulatedCallStore }
-
-    var simulatedCalls: SimulatedCallStore {
-        if let store = storage[SimulatedCallStoreKey.self] { return store }
-        // Made on first use; `locks` keeps two first requests from making two stores.
-        return locks.lock(for: SimulatedCallStoreKey.self).withLock {
-            if let store = storage[SimulatedCallStoreKey.self] { return store }
-            let store = SimulatedCallStore()
-            storage[SimulatedCallStoreKey.self] = store
-            return store
-        }
+    static func decoded(_ state: String) throws -> SimulatedCall {
+        try JSONDecoder().decode(SimulatedCall.self, from: Data(state.utf8))
     }
 }

@@ -76,7 +76,7 @@ struct SimulatorAPIController: RouteCollection {
     @Sendable func show(req: Request) async throws -> CallResponse {
         let user = try req.requireUser()
         guard let id = req.parameters.get("callID", as: UUID.self),
-              let call = req.application.simulatedCalls.get(id, orgID: user.orgID) else { throw AppError.notFound }
+              let call = try await req.application.simulatedCalls.get(id, orgID: user.orgID) else { throw AppError.notFound }
         return CallResponse(callId: call.callID, scripted: call.scripted, ended: call.ended,
                             lines: call.lines.map { LineDTO(role: $0.role, text: $0.text, at: $0.at) },
                             summary: call.summary, outcome: call.outcome)
@@ -86,7 +86,7 @@ struct SimulatorAPIController: RouteCollection {
         let user = try req.requireUser()
         // Another organisation's call is not found, whatever the body says.
         guard let id = req.parameters.get("callID", as: UUID.self),
-              req.application.simulatedCalls.get(id, orgID: user.orgID) != nil else { throw AppError.notFound }
+              try await req.application.simulatedCalls.get(id, orgID: user.orgID) != nil else { throw AppError.notFound }
         let text = try Self.spoken(try req.decodeJSON(SayRequest.self).text)
         let turn = try await SimulatorEngine(app: req.application, logger: req.logger).say(text, callID: id, orgID: user.orgID)
         return SayResponse(reply: turn.reply, toolCalls: turn.toolCalls.map(Self.dto), ended: turn.ended,

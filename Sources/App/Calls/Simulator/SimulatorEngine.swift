@@ -29,7 +29,7 @@ struct SimulatorEngine: Sendable {
     static let maxOpenCalls = 10
 
     func start(orgID: UUID, callerNumber: String, callerName: String?) async throws -> SimulatedCall {
-        guard app.simulatedCalls.openCount(orgID: orgID) < Self.maxOpenCalls else { throw SimulatorErrors.tooManyCalls }
+        guard try await app.simulatedCalls.openCount(orgID: orgID) < Self.maxOpenCalls else { throw SimulatorErrors.tooManyCalls }
         guard let orgModel = try await Org.find(orgID, on: app.db) else { throw AppError.notFound }
         let token = try await orgModel.ensureWebhookToken(on: app.db)
         guard let org = try await app.webhookOrgs.find(token: token, on: app.db) else { throw AppError.notFound }
@@ -72,24 +72,55 @@ struct SimulatorEngine: Sendable {
         if hangUpAfterGreeting {
             _ = try await finish(&call, endedReason: answer.destination != nil ? "assistant-forwarded-call" : "assistant-ended-call")
         }
-        app.simulatedCalls.insert(call)
+        try await app.simulatedCalls.insert(call)
         // Calls left open in a closed tab end as Vapi ends a silent call, so none stays "in progress".
-        let engine = self
-        Task { await engine.endAbandoned() }
+        // The store (and its database) is taken now: the task may outlive a shutting-down application.
+        let engine = self, store = app.simulatedCalls
+        Task { await engine.endAbandoned(store: store) }
         return call
     }
 
     /// Nobody spoke for this long: the call ends (`silence-timed-out`, as Vapi says).
     static let silenceTimeout: TimeInterval = 15 * 60
 
-    func endAbandoned(now: Date = Date()) async {
-        for var call in app.simulatedCalls.takeAbandoned(idle: Self.silenceTimeout, now: now) {
+    func endAbandoned(now: Date = Date(), store: SimulatedCallStore? = nil) async {
+        let abandoned: [SimulatedCall]
+        do {
+            abandoned = try await (store ?? app.simulatedCalls).takeAbandoned(idle: Self.silenceTimeout, now: now)
+        } catch {
+            logger.warning("abandoned simulated calls could not be looked up", metadata: ["error": "\(String(describing: error).prefix(200))"])
+            return
+        }
+        for var call in abandoned {
             do {
                 _ = try await finish(&call, endedReason: "silence-timed-out")
             } catch {
                 logger.warning("an abandoned simulated call could not be ended", metadata: ["error": "\(String(describing: error).prefix(200))"])
             }
-            app.simulatedCalls.release(call, touch: false)
+            await release(call, touch: false)
+        }
+    }
+
+    /// Writes the call back after a turn, whatever happened during it. A failure here leaves the call's lease
+    /// to expire (`SimulatedCallStore.claimLease`); the turn's answer stands.
+    private func release(_ call: SimulatedCall, touch: Bool = true) async {
+        do {
+            try await app.simulatedCalls.release(call, touch: touch)
+        } catch {
+            logger.error("a simulated call could not be written back", metadata: ["error": "\(String(describing: error).prefix(200))"])
+        }
+    }
+
+    /// Runs `body` on the call, then writes it back, also when `body` throws (as a turn that failed half-way
+    /// keeps what it did).
+    private func withReleasing<T>(_ call: inout SimulatedCall, _ body: (inout SimulatedCall) async throws -> T) async throws -> T {
+        do {
+            let result = try await body(&call)
+            await release(call)
+            return result
+        } catch {
+            await release(call)
+            throw error
         }
     }
 
@@ -97,13 +128,16 @@ struct SimulatorEngine: Sendable {
 
     func say(_ text: String, callID: UUID, orgID: UUID) async throws -> Turn {
         var call: SimulatedCall
-        switch app.simulatedCalls.claim(callID, orgID: orgID) {
+        switch try await app.simulatedCalls.claim(callID, orgID: orgID) {
         case .claimed(let claimed): call = claimed
         case .unknown: throw AppError.notFound
         case .ended: throw SimulatorErrors.callEnded
         case .busy: throw SimulatorErrors.busy
         }
-        defer { app.simulatedCalls.release(call) }
+        return try await withReleasing(&call) { call in try await turn(text, call: &call) }
+    }
+
+    private func turn(_ text: String, call: inout SimulatedCall) async throws -> Turn {
         let toolsBefore = call.toolCalls.count
         // The caller speaks: speech starts, a partial transcript as the words come, the final one, speech stops.
         _ = try await send(stamp(&call).speechUpdate("user", started: true), call: call)
@@ -143,17 +177,16 @@ struct SimulatorEngine: Sendable {
 
     func hangUp(callID: UUID, orgID: UUID) async throws -> Ending {
         var call: SimulatedCall
-        switch app.simulatedCalls.claim(callID, orgID: orgID) {
+        switch try await app.simulatedCalls.claim(callID, orgID: orgID) {
         case .claimed(let claimed): call = claimed
         case .unknown: throw AppError.notFound
         case .ended:
             // Hanging up twice answers what the first time did.
-            guard let ended = app.simulatedCalls.get(callID, orgID: orgID) else { throw AppError.notFound }
+            guard let ended = try await app.simulatedCalls.get(callID, orgID: orgID) else { throw AppError.notFound }
             return Ending(summary: ended.summary, outcome: ended.outcome, status: "ended")
         case .busy: throw SimulatorErrors.busy
         }
-        defer { app.simulatedCalls.release(call) }
-        return try await finish(&call, endedReason: "customer-ended-call")
+        return try await withReleasing(&call) { call in try await finish(&call, endedReason: "customer-ended-call") }
     }
 
     /// `status-update` ended, then the end-of-call report with the transcript, the messages and a summary.
@@ -294,7 +327,7 @@ enum SimulatorErrors {
 
 /// Reading a tool's one-line `result` (compact JSON).
 enum ToolResultLine {
-    struct Slot: Decodable, Sendable, Equatable { var start: String; var spoken: String }
+    struct Slot: Codable, Sendable, Equatable { var start: String; var spoken: String }
     private struct Fields: Decodable { var message: String?; var service: String?; var slots: [Slot]?; var alternatives: [Slot]? }
 
     private static func fields(_ line: String) -> Fields? {

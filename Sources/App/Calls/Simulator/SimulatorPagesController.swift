@@ -59,7 +59,8 @@ struct SimulatorPagesController {
         let user = try req.requireUser()
         guard let org = try await Org.find(user.orgID, on: req.db) else { throw AppError.notFound }
         let id = callID ?? (try? req.query.get(String.self, at: "call")).flatMap(UUID.init(uuidString:))
-        let call = id.flatMap { req.application.simulatedCalls.get($0, orgID: user.orgID) }
+        var call: SimulatedCall?
+        if let id { call = try await req.application.simulatedCalls.get(id, orgID: user.orgID) }
         let orgLocale = AppLocale(rawValue: org.locale) ?? .fallback
         let t = { (key: String) in req.application.translations.text(key, locale) }
         let view = call.map { call in
@@ -110,7 +111,7 @@ struct SimulatorPagesController {
     private func say(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         guard let id = req.parameters.get("callID", as: UUID.self),
-              req.application.simulatedCalls.get(id, orgID: user.orgID) != nil else { throw AppError.notFound }
+              try await req.application.simulatedCalls.get(id, orgID: user.orgID) != nil else { throw AppError.notFound }
         let form = (try? req.content.decode([String: String].self)) ?? [:]
         do {
             let text = try SimulatorAPIController.spoken(form["text"])
