@@ -35,4 +35,4 @@ chmod +x /tmp/ava-bench-round.sh
 echo "== SQLite (WAL) =="
 /tmp/ava-bench-round.sh
 echo "== PostgreSQL =="
-scripts/with-postgres.sh /tmp/ava-bench-round.sh
+AVA_PG_DURABLE=1 scripts/with-postgres.sh /tmp/ava-bench-round.sh

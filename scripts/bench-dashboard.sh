@@ -48,7 +48,7 @@ if [ -z "$round" ]; then
     fi
     if [ "$only" != sqlite ]; then
         echo "== PostgreSQL =="
-        scripts/with-postgres.sh "$0" --round "${args[@]}"
+        AVA_PG_DURABLE=1 scripts/with-postgres.sh "$0" --round "${args[@]}"
     fi
     exit 0
 fi

@@ -81,12 +81,16 @@ as_owner "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U ava -E UTF8 --locale=C.U
     }
 
 # A free port can be taken between the check and the start: try a few.
-# Durability is pointless for a throwaway cluster; speed matters. Tests may run in parallel: allow connections.
+# Durability is pointless for a throwaway test cluster; speed matters. Benchmarks set AVA_PG_DURABLE=1: PostgreSQL's
+# own defaults (fsync, synchronous_commit, full_page_writes on), so a commit waits for the disk as in production.
+# Tests may run in parallel: allow connections.
+durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[ "${AVA_PG_DURABLE:-}" = 1 ] && durability=""
 port=""
 for _ in 1 2 3 4 5; do
     candidate=$(free_port)
     if as_owner "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w -t 60 \
-        -o "-p $candidate -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -o "-p $candidate -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=300 $durability" \
         start >/dev/null 2>&1; then
         port=$candidate
         break

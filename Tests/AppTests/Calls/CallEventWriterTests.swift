@@ -66,9 +66,9 @@ struct CallEventWriterTests {
         }
     }
 
-    /// PostgreSQL: what a caller waits on (status, tool calls, a ringing call) is written by one statement; the same
-    /// outcomes as the transactional path: the call once, its reconcile job once, a replayed body a duplicate,
-    /// nothing of another organisation's call. A final line or a report takes the transactional path.
+    /// PostgreSQL: a batch is written by one statement, with the same outcomes as the transactional path: the call
+    /// once, its reconcile job once, a replayed body a duplicate, nothing of another organisation's call, a final
+    /// line once under the same key as `lineKey`, only the first report stored and its post-call job naming the call.
     @Test func postgresWritesWhatCallersWaitOnInOneStatement() async throws {
         guard isPostgres else { return }
         try await withAVA { app in
@@ -91,8 +91,38 @@ struct CallEventWriterTests {
             #expect(try await Call.query(on: app.db).first()?.status == "in-progress")
             #expect(try await CallEvent.query(on: app.db).count() == 2)
             #expect(try await JobRecord.query(on: app.db).filter(\.$kind == CallJobs.reconcile).count() == 1)
-            let line = try await event(app, alice, vapi.transcript("user", "Bonjour", final: true))
-            #expect(try await CallEventSQL.applyInOneStatement([tools, line], sql: sql, profiles: [:]) == nil)
+            // A final line, and the same line in another body (another timestamp field): one row.
+            let lineBody = vapi.transcript("user", "Bonjour, je voudrais un rendez-vous", final: true)
+            let line = try await event(app, alice, lineBody)
+            var sameLine = line
+            sameLine.body += " "
+            let lines = try #require(try await CallEventSQL.applyInOneStatement([tools, line, sameLine, line], sql: sql, profiles: [:]))
+            #expect(lines.map(\.duplicate) == [true, false, false, true])
+            let stored = try await CallTranscriptLine.query(on: app.db).filter(\.$call.$id == callID).all()
+            #expect(stored.map(\.text) == ["Bonjour, je voudrais un rendez-vous"])
+            let spokenAt = try #require(line.message.eventDate)
+            #expect(stored.first?.lineKey == CallEventSQL.lineKey(callID: callID, role: "user", spokenAt: spokenAt,
+                                                                  text: "Bonjour, je voudrais un rendez-vous"))
+
+            // Two reports: the first is stored, with one post-call job naming the call; a later one changes nothing.
+            let report = try await event(app, alice, vapi.endOfCallReport(transcript: "AI: Bonjour", summary: "Premier", startedAt: Date(), endedAt: Date()))
+            let later = try await event(app, alice, vapi.endOfCallReport(transcript: "AI: Autre", summary: "Second", startedAt: Date(), endedAt: Date()))
+            _ = try #require(try await CallEventSQL.applyInOneStatement([report, later], sql: sql, profiles: [:]))
+            _ = try #require(try await CallEventSQL.applyInOneStatement([later], sql: sql, profiles: [:]))
+            let ended = try #require(try await Call.find(callID, on: app.db))
+            #expect(ended.summary == "Premier" && ended.transcript == "AI: Bonjour" && ended.status == "ended")
+            let jobs = try await JobRecord.query(on: app.db).filter(\.$kind == CallJobs.callEnded).all()
+            #expect(jobs.count == 1)
+            #expect(jobs.first?.payload.contains(callID.uuidString) == true)
+
+            // A report before anything else of its call makes the call, ended, with its job.
+            let other = alice.factory()
+            let lone = try await event(app, alice, other.endOfCallReport(transcript: "AI: Allô", summary: "Seul", startedAt: Date(), endedAt: Date()))
+            let made = try #require(try await CallEventSQL.applyInOneStatement([lone], sql: sql, profiles: [:]))
+            let madeID = try #require(made[0].callID)
+            #expect(try await Call.find(madeID, on: app.db)?.summary == "Seul")
+            let madeJobs = try await JobRecord.query(on: app.db).filter(\.$kind == CallJobs.callEnded).all()
+            #expect(madeJobs.filter { $0.payload.contains(madeID.uuidString) }.count == 1)
         }
     }
 

@@ -36,9 +36,9 @@ enum CallEventSQL {
     static let maxTranscript = 200_000
     static let maxMessages = 512 * 1024
 
-    /// Stores a batch of events in the caller's transaction with few statements: one upsert for all its calls, one insert
-    /// for all the events (replays recognised by their key), one for all the final transcript lines, then each
-    /// end-of-call report. Results are in the order of `events`.
+    /// Stores a batch of events in the caller's transaction with few statements: one upsert for all its calls (with
+    /// their end-of-call reports), one insert for all the events (replays recognised by their key), one for all the
+    /// final transcript lines. Results are in the order of `events`.
     /// `profiles`: the organisations' numbers (`profiles(for:on:)`, read before the transaction).
     static func apply(_ events: [IncomingCallEvent], sql: any SQLDatabase, profiles: [UUID: AnsweringProfile]) async throws -> [StoredCallEvent] {
         var results = Array(repeating: StoredCallEvent(callID: nil, duplicate: false), count: events.count)
@@ -62,7 +62,8 @@ enum CallEventSQL {
         var seen = Set<String>()
         let insert = sql.insert(into: CallEvent.schema)
             .columns("id", "org_id", "call_id", "type", "body", "received_at", "event_key")
-        var rows = 0
+        // In key order, like the calls: a replay committing at the same time waits on the same key first.
+        var rows: [(key: String, values: [any Encodable & Sendable])] = []
         for (index, event) in events.enumerated() {
             let call = callID(of: event)
             if call.named, call.id == nil { continue }
@@ -71,11 +72,10 @@ enum CallEventSQL {
             results[index] = StoredCallEvent(callID: call.id, duplicate: true)
             guard seen.insert(key).inserted else { continue }
             let body = event.body.count > maxBody ? String(event.body.prefix(maxBody)) : event.body
-            insert.values([SQLBind(UUID()), SQLBind(event.org.id), SQLBind(call.id), SQLBind(String(event.message.type.prefix(60))),
-                           SQLBind(body), SQLBind(event.receivedAt), SQLBind(key)])
-            rows += 1
+            rows.append((key, [UUID(), event.org.id, call.id, String(event.message.type.prefix(60)), body, event.receivedAt, key]))
         }
-        if rows > 0 {
+        for row in rows.sorted(by: { $0.key < $1.key }) { insert.values(row.values.map { SQLBind($0) }) }
+        if !rows.isEmpty {
             let stored = try await insert.ignoringConflicts(with: ["event_key"]).returning("event_key").all()
             let storedKeys = Set(try stored.map { try $0.decode(column: "event_key", as: String.self) })
             var taken = Set<String>()
@@ -88,7 +88,7 @@ enum CallEventSQL {
 
         // The final lines of every fresh transcript, in one statement.
         let lines = sql.insert(into: CallTranscriptLine.schema).columns("id", "org_id", "call_id", "role", "text", "spoken_at", "line_key")
-        var lineCount = 0
+        var lineRows: [(key: String, values: [any Encodable & Sendable])] = []
         for index in fresh {
             let event = events[index]
             let message = event.message
@@ -96,16 +96,12 @@ enum CallEventSQL {
                   let text = message.transcript?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { continue }
             let role = message.role == "assistant" || message.role == "bot" ? "assistant" : "user"
             let spokenAt = message.eventDate ?? event.receivedAt
-            lines.values([SQLBind(UUID()), SQLBind(event.org.id), SQLBind(callID), SQLBind(role), SQLBind(String(text.prefix(4000))),
-                          SQLBind(spokenAt), SQLBind(lineKey(callID: callID, role: role, spokenAt: spokenAt, text: text))])
-            lineCount += 1
+            let key = lineKey(callID: callID, role: role, spokenAt: spokenAt, text: text)
+            lineRows.append((key, [UUID(), event.org.id, callID, role, String(text.prefix(4000)), spokenAt, key]))
         }
-        if lineCount > 0 { try await lines.ignoringConflicts(with: ["line_key"]).run() }
+        for row in lineRows.sorted(by: { $0.key < $1.key }) { lines.values(row.values.map { SQLBind($0) }) }
+        if !lineRows.isEmpty { try await lines.ignoringConflicts(with: ["line_key"]).run() }
 
-        for index in fresh where events[index].message.type == "end-of-call-report" {
-            guard let callID = results[index].callID else { continue }
-            try await storeReport(events[index].message, callID: callID, event: events[index], sql: sql)
-        }
         return results
     }
 
@@ -154,6 +150,8 @@ enum CallEventSQL {
         var callerName: String?
         /// A message that can be a call's first, whose number is looked up (not done for every transcript).
         var firstMessage: VapiServerMessage?
+        /// The batch's first end-of-call report of this call.
+        var report: ReportFacts?
 
         init(_ events: [IncomingCallEvent]) {
             for event in events {
@@ -174,6 +172,7 @@ enum CallEventSQL {
                 if firstMessage == nil, ["assistant-request", "status-update", "end-of-call-report"].contains(message.type) {
                     firstMessage = message
                 }
+                if report == nil, message.type == "end-of-call-report" { report = ReportFacts(message, event: event) }
             }
         }
     }
@@ -191,7 +190,7 @@ enum CallEventSQL {
         let (statement, newIDs) = callUpsert(rows, profiles: profiles)
         var found: [String: UUID] = [:]
         let keys = Dictionary(rows.map { ($0.vapiCallID, $0) }, uniquingKeysWith: { first, _ in first })
-        for returned in try await sql.raw(statement + " RETURNING id, vapi_call_id").all() {
+        for returned in try await sql.raw(statement + " RETURNING id, vapi_call_id, report_received_at").all() {
             let id = try returned.decode(column: "id", as: UUID.self)
             let vapiCallID = try returned.decode(column: "vapi_call_id", as: String.self)
             guard let row = keys[vapiCallID] else { continue }
@@ -202,14 +201,21 @@ enum CallEventSQL {
                                        runAt: row.event.receivedAt.addingTimeInterval(CallReconcileJob.delay),
                                        requestID: row.event.requestID, sql: sql)
             }
+            if let report = row.facts.report,
+               report.wasStored(try returned.decode(column: "report_received_at", as: Date?.self)) {
+                try await Jobs.enqueue(kind: CallJobs.callEnded, payload: CallJobs.CallPayload(callID: id),
+                                       requestID: report.requestID, sql: sql)
+            }
         }
         return found
     }
 
     /// The upsert of `rows` (without its RETURNING clause) and the id each call gets if it is new (by Vapi id).
+    /// The rows go in Vapi-id order: batches committing at once on PostgreSQL then lock the calls they share in the
+    /// same order, and cannot deadlock on them.
     static func callUpsert(_ rows: [CallRow], profiles: [UUID: AnsweringProfile]) -> (SQLQueryString, [String: UUID]) {
         var newIDs: [String: UUID] = [:]
-        let values = rows.map { row -> SQLQueryString in
+        let values = rows.sorted { $0.vapiCallID < $1.vapiCallID }.map { row -> SQLQueryString in
             let facts = row.facts
             let event = row.event
             let number = facts.firstMessage.flatMap {
@@ -217,17 +223,27 @@ enum CallEventSQL {
             }
             let newID = UUID()
             newIDs[row.vapiCallID] = newID
+            let report = facts.report
             return """
                 (\(bind: newID), \(bind: event.org.id), \(bind: row.vapiCallID), \(bind: facts.status ?? "in-progress"), \(bind: facts.rank),
                  \(bind: facts.caller.map { String($0.prefix(32)) }), \(bind: facts.dialled.map { String($0.prefix(32)) }),
                  \(bind: facts.callerName.map { String($0.prefix(120)) }), \(bind: facts.started),
                  \(bind: facts.endedReason.map { String($0.prefix(200)) }), \(bind: event.simulated), \(bind: number),
-                 \(bind: event.receivedAt), \(bind: event.receivedAt), \(bind: event.receivedAt))
+                 \(bind: event.receivedAt), \(bind: event.receivedAt), \(bind: event.receivedAt),
+                 \(bind: report?.transcript), \(bind: report?.summary), \(bind: report?.recording), \(bind: report?.cost),
+                 \(bind: report?.endedAt), \(bind: report?.messagesJSON), \(bind: report?.success), \(bind: report?.receivedAt))
                 """
         }
+        // A report's columns are written when the call has none yet (`calls.` is the row as it was).
+        let reported = "calls.report_received_at IS NULL AND excluded.report_received_at IS NOT NULL"
+        let reportColumns = ["transcript", "summary", "recording_url", "cost", "ended_at", "messages", "success_evaluation",
+                             "report_received_at"]
+            .map { "\($0) = CASE WHEN \(reported) THEN excluded.\($0) ELSE calls.\($0) END" }
+            .joined(separator: ",\n    ")
         let statement: SQLQueryString = """
             INSERT INTO calls (id, org_id, vapi_call_id, status, status_rank, from_number, to_number, caller_name, started_at,
-                               ended_reason, simulated, phone_number_id, created_at, updated_at, last_event_at)
+                               ended_reason, simulated, phone_number_id, created_at, updated_at, last_event_at,
+                               transcript, summary, recording_url, cost, ended_at, messages, success_evaluation, report_received_at)
             VALUES \(values.joined(separator: ", "))
             ON CONFLICT (vapi_call_id) DO UPDATE SET
                 status = CASE WHEN excluded.status_rank > calls.status_rank THEN excluded.status ELSE calls.status END,
@@ -239,7 +255,8 @@ enum CallEventSQL {
                 ended_reason = COALESCE(excluded.ended_reason, calls.ended_reason),
                 phone_number_id = COALESCE(calls.phone_number_id, excluded.phone_number_id),
                 last_event_at = excluded.last_event_at,
-                updated_at = excluded.updated_at
+                updated_at = excluded.updated_at,
+                \(unsafeRaw: reportColumns)
             WHERE calls.org_id = excluded.org_id
             """
         return (statement, newIDs)
@@ -262,38 +279,52 @@ enum CallEventSQL {
         return profiles
     }
 
-    /// The end-of-call report completes the call. Only the first report counts (and queues the post-call work).
-    private static func storeReport(_ message: VapiServerMessage, callID: UUID, event: IncomingCallEvent,
-                                    sql: any SQLDatabase) async throws {
-        var transcript = message.artifact?.transcript
-        if let text = transcript, text.count > maxTranscript { transcript = String(text.prefix(maxTranscript)) }
+    /// What an end-of-call report writes on its call (capped), in the calls upsert: it completes the call. Only the
+    /// first report of a call counts, and queues the post-call work: the upsert writes these columns only while
+    /// `report_received_at` is empty, and the call's answered `report_received_at` then equals this report's.
+    struct ReportFacts {
+        var transcript: String?
+        var summary: String?
+        var recording: String?
+        var cost: Double?
+        var endedAt: Date
         var messagesJSON: String?
-        if let messages = message.artifact?.messages,
-           let data = try? JSONEncoder().encode(messages), data.count <= maxMessages {
-            messagesJSON = String(decoding: data, as: UTF8.self)
+        var success: String?
+        var receivedAt: Date
+        /// The request that brought the report, for the post-call job's logs.
+        var requestID: String?
+
+        init(_ message: VapiServerMessage, event: IncomingCallEvent) {
+            transcript = message.artifact?.transcript.map { $0.count > maxTranscript ? String($0.prefix(maxTranscript)) : $0 }
+            if let messages = message.artifact?.messages,
+               let data = try? JSONEncoder().encode(messages), data.count <= maxMessages {
+                messagesJSON = String(decoding: data, as: UTF8.self)
+            }
+            success = message.analysis?.successEvaluation.flatMap { $0.stringValue }.map { String($0.prefix(200)) }
+            recording = (message.artifact?.recordingUrl ?? message.artifact?.recording?.mono?.combinedUrl).map { String($0.prefix(1000)) }
+            summary = (message.analysis?.summary ?? message.summary).map { String($0.prefix(4000)) }
+            cost = message.cost
+            endedAt = message.endedAt.flatMap(VapiDate.parse) ?? message.eventDate ?? event.receivedAt
+            receivedAt = event.receivedAt
+            requestID = event.requestID
         }
-        let success = message.analysis?.successEvaluation.flatMap { $0.stringValue }
-        let recording = message.artifact?.recordingUrl ?? message.artifact?.recording?.mono?.combinedUrl
-        let summary = message.analysis?.summary ?? message.summary
-        let updated = try await sql.raw("""
-            UPDATE calls SET transcript = \(bind: transcript), summary = \(bind: summary.map { String($0.prefix(4000)) }),
-                recording_url = \(bind: recording.map { String($0.prefix(1000)) }), cost = \(bind: message.cost),
-                ended_reason = COALESCE(\(bind: message.endedReason.map { String($0.prefix(200)) }), ended_reason),
-                started_at = COALESCE(started_at, \(bind: message.startedAt.flatMap(VapiDate.parse))),
-                ended_at = \(bind: message.endedAt.flatMap(VapiDate.parse) ?? message.eventDate ?? event.receivedAt),
-                messages = \(bind: messagesJSON), success_evaluation = \(bind: success.map { String($0.prefix(200)) }),
-                report_received_at = \(bind: event.receivedAt), status = 'ended', status_rank = 6
-            WHERE id = \(bind: callID) AND report_received_at IS NULL
-            RETURNING id
-            """).all()
-        if !updated.isEmpty {
-            try await Jobs.enqueue(kind: CallJobs.callEnded, payload: CallJobs.CallPayload(callID: callID), requestID: event.requestID, sql: sql)
+
+        /// The call's `report_received_at` as the upsert answered it: this report was the one stored.
+        func wasStored(_ stored: Date?) -> Bool {
+            guard let stored else { return false }
+            return abs(stored.timeIntervalSince(receivedAt)) < 0.000_5  // PostgreSQL keeps microseconds
         }
     }
 
+    /// A final line's identity: the same line delivered twice (another body, the same words at the same time) is
+    /// stored once. SHA-256 of the call id (upper case) and `lineKeyTail`; also computed in SQL (`applyInOneStatement`).
     static func lineKey(callID: UUID, role: String, spokenAt: Date, text: String) -> String {
-        let material = "\(callID.uuidString)|\(role)|\(Int64(spokenAt.timeIntervalSince1970 * 1000))|\(text)"
+        let material = callID.uuidString + lineKeyTail(role: role, spokenAt: spokenAt, text: text)
         return SHA256.hash(data: Data(material.utf8)).lowerHex
+    }
+
+    static func lineKeyTail(role: String, spokenAt: Date, text: String) -> String {
+        "|\(role)|\(Int64(spokenAt.timeIntervalSince1970 * 1000))|\(text)"
     }
 }
 

@@ -32,7 +32,9 @@ struct StoredCallEvent: Sendable {
 
 /// Stores webhook events durably before they are acknowledged, with group commit: events that arrive while a
 /// transaction is committing are written together in the next one, so each request still waits for its own
-/// event to be on disk but the database commits once per batch instead of once per event. Every write is
+/// event to be on disk but the database commits once per batch instead of once per event. On PostgreSQL a few
+/// batches commit at once on different connections (`maxInFlight`): a batch's time is mostly round trips, not
+/// work, so an event that arrives while one batch is on its way starts the next at once instead of waiting. Every write is
 /// idempotent and order-independent (a status never moves backwards; a line or a report stored twice is
 /// stored once), so replays and out-of-order deliveries converge to the same call.
 final class CallEventWriter: Sendable {
@@ -43,7 +45,8 @@ final class CallEventWriter: Sendable {
 
     private struct State: Sendable {
         var pending: [Pending] = []
-        var flushing = false
+        /// Batches being committed now.
+        var inFlight = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -55,9 +58,13 @@ final class CallEventWriter: Sendable {
     /// On an SQLite file: the webhook's own connection and thread (see `SQLiteWriter`). Otherwise batches are
     /// committed through Fluent's pool.
     let direct: SQLiteWriter?
+    /// Batches committed at once: 1 on SQLite (one writer at a time anyway), a few on PostgreSQL.
+    let maxInFlight: Int
 
-    init(direct: SQLiteWriter? = nil, onCommitted: @escaping @Sendable ([(IncomingCallEvent, StoredCallEvent)]) -> Void) {
+    init(direct: SQLiteWriter? = nil, maxInFlight: Int = 1,
+         onCommitted: @escaping @Sendable ([(IncomingCallEvent, StoredCallEvent)]) -> Void) {
         self.direct = direct
+        self.maxInFlight = direct == nil ? max(1, maxInFlight) : 1
         self.onCommitted = onCommitted
     }
 
@@ -66,8 +73,8 @@ final class CallEventWriter: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let startFlushing = state.withLockedValue { state -> Bool in
                 state.pending.append(Pending(event: event, continuation: continuation))
-                if state.flushing { return false }
-                state.flushing = true
+                if state.inFlight >= maxInFlight { return false }
+                state.inFlight += 1
                 return true
             }
             if startFlushing { Task { await self.flush(db: db) } }
@@ -79,7 +86,7 @@ final class CallEventWriter: Sendable {
             let batch = state.withLockedValue { state -> [Pending] in
                 let batch = Array(state.pending.prefix(maxBatch))
                 state.pending.removeFirst(batch.count)
-                if batch.isEmpty { state.flushing = false }
+                if batch.isEmpty { state.inFlight -= 1 }
                 return batch
             }
             if batch.isEmpty { return }
@@ -181,7 +188,8 @@ extension Application {
             lifecycle.use(SQLiteWriterLifecycle(writer: writer))
             direct = writer
         }
-        callEventWriter = CallEventWriter(direct: direct) { committed in
+        let inFlight = Int(Environment.get("AVA_WEBHOOK_BATCHES") ?? "") ?? 4
+        callEventWriter = CallEventWriter(direct: direct, maxInFlight: inFlight) { committed in
             for (event, stored) in committed {
                 guard let callID = stored.callID, let live = CallLiveEvents.make(event, callID: callID) else { continue }
                 hub.publish(live)
