@@ -77,15 +77,14 @@ struct CallEventWriterTests {
             let vapi = alice.factory()
             let ringing = try await event(app, alice, vapi.assistantRequest())
             let tools = try await event(app, alice, vapi.toolCalls([(id: "t1", name: "checkAvailability", arguments: [:])]))
-            let sql = try #require(app.db as? any SQLDatabase)
-            let first = try #require(try await CallEventSQL.applyInOneStatement([ringing, tools, ringing], sql: sql, profiles: [:]))
+            let first = try #require(try await CallEventSQL.applyInOneStatement([ringing, tools, ringing], database: app.db, profiles: [:]))
             let callID = try #require(first[0].callID)
             #expect(first.map(\.callID) == [callID, callID, callID])
             #expect(first.map(\.duplicate) == [false, false, true])
-            let again = try #require(try await CallEventSQL.applyInOneStatement([tools], sql: sql, profiles: [:]))
+            let again = try #require(try await CallEventSQL.applyInOneStatement([tools], database: app.db, profiles: [:]))
             #expect(again[0].callID == callID && again[0].duplicate)
             let forged = try await event(app, bob, vapi.statusUpdate("ended"))
-            let refused = try #require(try await CallEventSQL.applyInOneStatement([forged], sql: sql, profiles: [:]))
+            let refused = try #require(try await CallEventSQL.applyInOneStatement([forged], database: app.db, profiles: [:]))
             #expect(refused[0].callID == nil)
             #expect(try await Call.query(on: app.db).count() == 1)
             #expect(try await Call.query(on: app.db).first()?.status == "in-progress")
@@ -96,7 +95,7 @@ struct CallEventWriterTests {
             let line = try await event(app, alice, lineBody)
             var sameLine = line
             sameLine.body += " "
-            let lines = try #require(try await CallEventSQL.applyInOneStatement([tools, line, sameLine, line], sql: sql, profiles: [:]))
+            let lines = try #require(try await CallEventSQL.applyInOneStatement([tools, line, sameLine, line], database: app.db, profiles: [:]))
             #expect(lines.map(\.duplicate) == [true, false, false, true])
             let stored = try await CallTranscriptLine.query(on: app.db).filter(\.$call.$id == callID).all()
             #expect(stored.map(\.text) == ["Bonjour, je voudrais un rendez-vous"])
@@ -107,8 +106,8 @@ struct CallEventWriterTests {
             // Two reports: the first is stored, with one post-call job naming the call; a later one changes nothing.
             let report = try await event(app, alice, vapi.endOfCallReport(transcript: "AI: Bonjour", summary: "Premier", startedAt: Date(), endedAt: Date()))
             let later = try await event(app, alice, vapi.endOfCallReport(transcript: "AI: Autre", summary: "Second", startedAt: Date(), endedAt: Date()))
-            _ = try #require(try await CallEventSQL.applyInOneStatement([report, later], sql: sql, profiles: [:]))
-            _ = try #require(try await CallEventSQL.applyInOneStatement([later], sql: sql, profiles: [:]))
+            _ = try #require(try await CallEventSQL.applyInOneStatement([report, later], database: app.db, profiles: [:]))
+            _ = try #require(try await CallEventSQL.applyInOneStatement([later], database: app.db, profiles: [:]))
             let ended = try #require(try await Call.find(callID, on: app.db))
             #expect(ended.summary == "Premier" && ended.transcript == "AI: Bonjour" && ended.status == "ended")
             let jobs = try await JobRecord.query(on: app.db).filter(\.$kind == CallJobs.callEnded).all()
@@ -118,11 +117,66 @@ struct CallEventWriterTests {
             // A report before anything else of its call makes the call, ended, with its job.
             let other = alice.factory()
             let lone = try await event(app, alice, other.endOfCallReport(transcript: "AI: Allô", summary: "Seul", startedAt: Date(), endedAt: Date()))
-            let made = try #require(try await CallEventSQL.applyInOneStatement([lone], sql: sql, profiles: [:]))
+            let made = try #require(try await CallEventSQL.applyInOneStatement([lone], database: app.db, profiles: [:]))
             let madeID = try #require(made[0].callID)
             #expect(try await Call.find(madeID, on: app.db)?.summary == "Seul")
             let madeJobs = try await JobRecord.query(on: app.db).filter(\.$kind == CallJobs.callEnded).all()
             #expect(madeJobs.filter { $0.payload.contains(madeID.uuidString) }.count == 1)
+        }
+    }
+
+    /// Several batches committing at once (`AVA_WEBHOOK_BATCHES` above 1, PostgreSQL) over the same calls: every
+    /// event stored once, each call once, no deadlock (the calls are locked in the same order by every batch).
+    @Test func batchesCommittingAtOnceStoreEveryEventOnce() async throws {
+        try await withAVA { app in
+            let org = try await CallingOrg.make(app)
+            let writer = CallEventWriter(direct: app.callEventWriter.direct, maxInFlight: 3, eventLoop: app.eventLoopGroup.any()) { _ in }
+            let calls = (0..<5).map { _ in org.factory() }
+            var events: [IncomingCallEvent] = []
+            for round in 0..<12 {
+                for vapi in calls.shuffled() {
+                    events.append(try await event(app, org, round == 0 ? vapi.statusUpdate("in-progress")
+                                                                       : vapi.transcript("user", "Phrase \(round)", final: round % 3 == 0)))
+                }
+            }
+            let results = try await withThrowingTaskGroup(of: StoredCallEvent.self) { group in
+                for event in events { group.addTask { try await writer.store(event, db: { app.db }) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.count == 60 && results.allSatisfy { $0.callID != nil && !$0.duplicate })
+            #expect(try await Call.query(on: app.db).filter(\.$org.$id == org.owner.orgID).count() == 5)
+            #expect(try await CallEvent.query(on: app.db).filter(\.$org.$id == org.owner.orgID).count() == 60)
+            #expect(try await CallTranscriptLine.query(on: app.db).filter(\.$org.$id == org.owner.orgID).count() == 15)
+        }
+    }
+
+    /// A batch stuck past its deadline (here: a table locked by another transaction) is answered with
+    /// `WriteDeadlineExceeded` (503, Vapi delivers it again) and does not hold the events behind it: they are written
+    /// by another flush as soon as the database lets them.
+    @Test func aBatchStuckPastItsDeadlineIsAnsweredAndTheNextOnesGoOn() async throws {
+        guard isPostgres else { return }
+        try await withAVA { app in
+            let org = try await CallingOrg.make(app)
+            let vapi = org.factory()
+            _ = try await postWebhook(app, org.path, vapi.statusUpdate("ringing"))
+            let writer = CallEventWriter(maxInFlight: 1, commitDeadline: .milliseconds(300), eventLoop: app.eventLoopGroup.any()) { _ in }
+            let locked = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                try await app.db.transaction { tx in
+                    try await (tx as! any SQLDatabase).raw("LOCK TABLE calls IN EXCLUSIVE MODE").run()
+                    locked.continuation.yield()
+                    try await Task.sleep(for: .seconds(1.5))
+                }
+            }
+            for await _ in locked.stream { break }
+            let stuck = try await event(app, org, vapi.statusUpdate("in-progress"))
+            let started = ContinuousClock.now
+            await #expect(throws: WriteDeadlineExceeded.self) { try await writer.store(stuck, db: { app.db }) }
+            #expect(ContinuousClock.now - started < .seconds(1.2))
+            try await holder.value
+            let next = try await event(app, org, vapi.transcript("user", "Bonjour", final: true))
+            let stored = try await writer.store(next, db: { app.db })
+            #expect(stored.callID != nil && !stored.duplicate)
         }
     }
 

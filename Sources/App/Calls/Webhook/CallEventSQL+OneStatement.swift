@@ -1,144 +1,55 @@
+import FluentKit
 import Foundation
-import SQLKit
+import PostgresKit
+import PostgresNIO
 
 extension CallEventSQL {
-    /// PostgreSQL: a batch is written by ONE statement of data-modifying CTEs: the calls upsert (with their
-    /// end-of-call reports), the events, the final transcript lines of the events that are new, a reconcile job for
-    /// each new call and the post-call job of each report stored. A single statement is atomic by itself, so it
-    /// needs no BEGIN and COMMIT: one round trip to the database instead of five or more. Answers nil, and the
-    /// caller uses `apply` in a transaction, for a batch with an event that names no call, or with a Vapi id under
-    /// two organisations.
+    /// PostgreSQL: a batch is written by ONE prepared statement of data-modifying CTEs (`CallBatchStatement`): the
+    /// calls upsert (with their end-of-call reports), the events, the final transcript lines of the events that are
+    /// new, a reconcile job for each new call and the post-call job of each report stored. A single statement is
+    /// atomic by itself, so it needs no BEGIN and COMMIT: one round trip instead of five or more. Its text never
+    /// changes (the batch travels as three JSON parameters), so each connection parses and plans it once, not for
+    /// every batch. Answers nil, and the caller uses `apply` in a transaction, for a batch with an event that names
+    /// no call, or with a Vapi id under two organisations.
     ///
     /// Same rules as `apply`: a call of another organisation is neither touched nor answered (its events are
     /// not stored), a replayed body is a duplicate, a line is stored once, only a call's first report counts.
-    static func applyInOneStatement(_ events: [IncomingCallEvent], sql: any SQLDatabase,
+    static func applyInOneStatement(_ events: [IncomingCallEvent], database: any Database,
                                     profiles: [UUID: AnsweringProfile]) async throws -> [StoredCallEvent]? {
-        guard sql.dialect.name == "postgresql", !events.isEmpty else { return nil }
+        guard let postgres = database as? any PostgresDatabase, !events.isEmpty else { return nil }
         for event in events {
             guard let id = event.message.callID, !id.isEmpty else { return nil }
         }
         let plan = CallPlan(events)
         guard plan.rounds.count == 1 else { return nil }
         let rows = plan.rows(plan.rounds[0], events)
-        let (upsert, newIDs) = callUpsert(rows, profiles: profiles)
+        let statement = try CallBatchStatement(events: events, rows: rows, profiles: profiles)
 
-        // The events, each once (a key seen twice in the batch is a replay too).
-        var seen = Set<String>()
-        var keys: [Int: String] = [:]
-        var eventValues: [SQLQueryString] = []
-        for (index, event) in events.enumerated() {
-            let key = event.eventKey
-            keys[index] = key
-            guard seen.insert(key).inserted else { continue }
-            let body = event.body.count > maxBody ? String(event.body.prefix(maxBody)) : event.body
-            eventValues.append("""
-                (CAST(\(bind: UUID()) AS uuid), CAST(\(bind: event.org.id) AS uuid), CAST(\(bind: String(event.message.callID!.prefix(100))) AS text),
-                 CAST(\(bind: String(event.message.type.prefix(60))) AS text), CAST(\(bind: body) AS text),
-                 CAST(\(bind: event.receivedAt) AS timestamptz), CAST(\(bind: key) AS text))
-                """)
-        }
-        // A reconcile job for each call, kept only for the calls that turn out to be new (their id is the one we chose).
-        var jobValues: [SQLQueryString] = []
-        for row in rows {
-            guard let newID = newIDs[row.vapiCallID] else { continue }
-            let payload = try Jobs.encodedPayload(CallJobs.CallPayload(callID: newID), requestID: row.event.requestID)
-            jobValues.append("""
-                (CAST(\(bind: UUID()) AS uuid), CAST(\(bind: newID) AS uuid), CAST(\(bind: payload) AS text),
-                 CAST(\(bind: row.event.receivedAt.addingTimeInterval(CallReconcileJob.delay)) AS timestamptz),
-                 CAST(\(bind: Date()) AS timestamptz))
-                """)
-        }
-        // Final transcript lines, kept only for events stored now (joined with `e`). The line key is the same hash as
-        // `lineKey`, made in SQL because a new call's id is only known there.
-        var lineValues: [SQLQueryString] = []
-        var lineEvents = Set<String>()
-        for (index, event) in events.enumerated() {
-            let message = event.message
-            guard message.type == "transcript", message.transcriptType == "final", lineEvents.insert(keys[index]!).inserted,
-                  let text = message.transcript?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { continue }
-            let role = message.role == "assistant" || message.role == "bot" ? "assistant" : "user"
-            let spokenAt = message.eventDate ?? event.receivedAt
-            lineValues.append("""
-                (CAST(\(bind: UUID()) AS uuid), CAST(\(bind: event.org.id) AS uuid), CAST(\(bind: String(message.callID!.prefix(100))) AS text),
-                 CAST(\(bind: role) AS text), CAST(\(bind: String(text.prefix(4000))) AS text), CAST(\(bind: spokenAt) AS timestamptz),
-                 CAST(\(bind: lineKeyTail(role: role, spokenAt: spokenAt, text: text)) AS text), CAST(\(bind: keys[index]!) AS text))
-                """)
-        }
-        let lines: SQLQueryString = lineValues.isEmpty ? "" : """
-            lv (id, org_id, vapi_call_id, role, text, spoken_at, key_tail, event_key) AS (VALUES \(lineValues.joined(separator: ", "))),
-            l AS (
-                INSERT INTO call_transcript_lines (id, org_id, call_id, role, text, spoken_at, line_key)
-                SELECT lv.id, lv.org_id, c.id, lv.role, lv.text, lv.spoken_at,
-                       encode(sha256(convert_to(upper(CAST(c.id AS text)) || lv.key_tail, 'UTF8')), 'hex') AS line_key
-                FROM lv JOIN c ON c.vapi_call_id = lv.vapi_call_id AND c.org_id = lv.org_id
-                        JOIN e ON e.event_key = lv.event_key
-                ORDER BY line_key
-                ON CONFLICT (line_key) DO NOTHING
-            ),
-            """
-        // The post-call job of each report the upsert stored (the call's report_received_at is this report's). Its
-        // payload names the call, whose id a new call only gets in SQL: a placeholder is replaced there.
-        var reportValues: [SQLQueryString] = []
-        for row in rows {
-            guard let report = row.facts.report else { continue }
-            let payload = try Jobs.encodedPayload(CallJobs.CallPayload(callID: Self.payloadPlaceholder), requestID: report.requestID)
-            reportValues.append("""
-                (CAST(\(bind: UUID()) AS uuid), CAST(\(bind: row.event.org.id) AS uuid), CAST(\(bind: row.vapiCallID) AS text),
-                 CAST(\(bind: payload) AS text), CAST(\(bind: report.receivedAt) AS timestamptz))
-                """)
-        }
-        let reports: SQLQueryString = reportValues.isEmpty ? "" : """
-            rv (id, org_id, vapi_call_id, payload, received_at) AS (VALUES \(reportValues.joined(separator: ", "))),
-            r AS (
-                INSERT INTO jobs (id, kind, payload, run_at, attempts, max_attempts, status, created_at, updated_at)
-                SELECT rv.id, \(bind: CallJobs.callEnded),
-                       replace(rv.payload, \(bind: Self.payloadPlaceholder.uuidString), upper(CAST(c.id AS text))),
-                       rv.received_at, 0, \(bind: Jobs.defaultMaxAttempts), \(bind: JobRecord.Status.queued.rawValue),
-                       rv.received_at, rv.received_at
-                FROM rv JOIN c ON c.vapi_call_id = rv.vapi_call_id AND c.org_id = rv.org_id
-                WHERE c.report_received_at = rv.received_at
-            ),
-            """
-        let statement: SQLQueryString = """
-            WITH c AS (\(upsert) RETURNING id, vapi_call_id, org_id, report_received_at),
-            v (id, org_id, vapi_call_id, type, body, received_at, event_key) AS (VALUES \(eventValues.joined(separator: ", "))),
-            e AS (
-                INSERT INTO call_events (id, org_id, call_id, type, body, received_at, event_key)
-                SELECT v.id, v.org_id, c.id, v.type, v.body, v.received_at, v.event_key
-                FROM v JOIN c ON c.vapi_call_id = v.vapi_call_id AND c.org_id = v.org_id
-                ORDER BY v.event_key
-                ON CONFLICT (event_key) DO NOTHING
-                RETURNING event_key
-            ),
-            \(lines)\(reports)jv (id, call_id, payload, run_at, created_at) AS (VALUES \(jobValues.joined(separator: ", "))),
-            j AS (
-                INSERT INTO jobs (id, kind, payload, run_at, attempts, max_attempts, status, created_at, updated_at)
-                SELECT jv.id, \(bind: CallJobs.reconcile), jv.payload, jv.run_at, 0, \(bind: Jobs.defaultMaxAttempts),
-                       \(bind: JobRecord.Status.queued.rawValue), jv.created_at, jv.created_at
-                FROM jv JOIN c ON c.id = jv.call_id
-            )
-            SELECT 'call' AS kind, c.vapi_call_id AS name, c.id AS id FROM c
-            UNION ALL
-            SELECT 'event' AS kind, e.event_key AS name, CAST(NULL AS uuid) AS id FROM e
-            """
+        let logger = database.logger
+        let answered = try await postgres.withConnection { connection in
+            connection.eventLoop.makeFutureWithTask {
+                var answered: [CallBatchStatement.Row] = []
+                for try await row in try await connection.execute(statement, logger: logger) { answered.append(row) }
+                return answered
+            }
+        }.get()
+
         var callIDs: [String: UUID] = [:]
         var storedKeys = Set<String>()
         let byVapiID = Dictionary(rows.map { ($0.vapiCallID, $0.key) }, uniquingKeysWith: { first, _ in first })
-        for row in try await sql.raw(statement).all() {
-            let name = try row.decode(column: "name", as: String.self)
-            if try row.decode(column: "kind", as: String.self) == "call" {
-                if let key = byVapiID[name] { callIDs[key] = try row.decode(column: "id", as: UUID.self) }
+        for (kind, name, id) in answered {
+            if kind == "call" {
+                if let key = byVapiID[name], let id { callIDs[key] = id }
             } else {
                 storedKeys.insert(name)
             }
         }
-
         var results = Array(repeating: StoredCallEvent(callID: nil, duplicate: false), count: events.count)
         var taken = Set<String>()
         for (index, event) in events.enumerated() {
             // Another organisation's call: nothing was stored (as in `apply`).
             guard let callID = callIDs[event.org.id.uuidString + "|" + event.message.callID!.prefix(100)] else { continue }
-            let key = keys[index]!
+            let key = statement.eventKeys[index]
             let fresh = storedKeys.contains(key) && taken.insert(key).inserted
             results[index] = StoredCallEvent(callID: callID, duplicate: !fresh)
         }
@@ -147,4 +58,168 @@ extension CallEventSQL {
 
     /// Stands for the call's id in a job payload made before the id is known.
     static let payloadPlaceholder = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+}
+
+/// The batch statement: `$1` the calls, `$2` the events, `$3` the final lines, each a JSON array of records (times
+/// as seconds since 1970). Answers `('call', Vapi id, AVA id)` for each call of the batch that belongs to the
+/// organisation that named it, and `('event', key, NULL)` for each event stored now.
+struct CallBatchStatement: PostgresPreparedStatement {
+    typealias Row = (String, String, UUID?)
+
+    static let name = "ava_call_batch_v1"
+
+    static let sql = """
+        WITH r AS (
+            SELECT * FROM json_to_recordset($1::json) AS r (
+                id uuid, org_id uuid, vapi_call_id text, status text, status_rank int, from_number text, to_number text,
+                caller_name text, started_at float8, ended_reason text, simulated bool, phone_number_id uuid,
+                received_at float8, transcript text, summary text, recording_url text, cost float8, ended_at float8,
+                messages text, success_evaluation text, report_received_at float8,
+                reconcile_job uuid, reconcile_payload text, reconcile_at float8, report_job uuid, report_payload text)
+        ),
+        c AS (
+            INSERT INTO calls (\(CallEventSQL.callColumns))
+            SELECT id, org_id, vapi_call_id, status, status_rank, from_number, to_number, caller_name, to_timestamp(started_at),
+                   ended_reason, simulated, phone_number_id, to_timestamp(received_at), to_timestamp(received_at),
+                   to_timestamp(received_at), transcript, summary, recording_url, cost, to_timestamp(ended_at), messages,
+                   success_evaluation, to_timestamp(report_received_at)
+            FROM r
+            ORDER BY vapi_call_id
+            \(CallEventSQL.callConflict)
+            RETURNING id, vapi_call_id, org_id, report_received_at
+        ),
+        v AS (
+            SELECT * FROM json_to_recordset($2::json) AS v (
+                id uuid, org_id uuid, vapi_call_id text, type text, body text, received_at float8, event_key text)
+        ),
+        e AS (
+            INSERT INTO call_events (id, org_id, call_id, type, body, received_at, event_key)
+            SELECT v.id, v.org_id, c.id, v.type, v.body, to_timestamp(v.received_at), v.event_key
+            FROM v JOIN c ON c.vapi_call_id = v.vapi_call_id AND c.org_id = v.org_id
+            ORDER BY v.event_key
+            ON CONFLICT (event_key) DO NOTHING
+            RETURNING event_key
+        ),
+        lv AS (
+            SELECT * FROM json_to_recordset($3::json) AS lv (
+                id uuid, org_id uuid, vapi_call_id text, role text, text text, spoken_at float8, key_tail text, event_key text)
+        ),
+        l AS (
+            INSERT INTO call_transcript_lines (id, org_id, call_id, role, text, spoken_at, line_key)
+            SELECT lv.id, lv.org_id, c.id, lv.role, lv.text, to_timestamp(lv.spoken_at),
+                   encode(sha256(convert_to(upper(CAST(c.id AS text)) || lv.key_tail, 'UTF8')), 'hex') AS line_key
+            FROM lv JOIN c ON c.vapi_call_id = lv.vapi_call_id AND c.org_id = lv.org_id
+                    JOIN e ON e.event_key = lv.event_key
+            ORDER BY line_key
+            ON CONFLICT (line_key) DO NOTHING
+        ),
+        j AS (
+            INSERT INTO jobs (id, kind, payload, run_at, attempts, max_attempts, status, created_at, updated_at)
+            SELECT r.reconcile_job, '\(CallJobs.reconcile)', r.reconcile_payload, to_timestamp(r.reconcile_at), 0,
+                   \(Jobs.defaultMaxAttempts), '\(JobRecord.Status.queued.rawValue)', to_timestamp(r.received_at),
+                   to_timestamp(r.received_at)
+            FROM r JOIN c ON c.id = r.id
+            UNION ALL
+            SELECT r.report_job, '\(CallJobs.callEnded)',
+                   replace(r.report_payload, '\(CallEventSQL.payloadPlaceholder.uuidString)', upper(CAST(c.id AS text))),
+                   to_timestamp(r.report_received_at), 0, \(Jobs.defaultMaxAttempts), '\(JobRecord.Status.queued.rawValue)',
+                   to_timestamp(r.report_received_at), to_timestamp(r.report_received_at)
+            FROM r JOIN c ON c.vapi_call_id = r.vapi_call_id AND c.org_id = r.org_id
+            WHERE r.report_received_at IS NOT NULL AND c.report_received_at = to_timestamp(r.report_received_at)
+        )
+        SELECT 'call' AS kind, c.vapi_call_id AS name, c.id AS id FROM c
+        UNION ALL
+        SELECT 'event' AS kind, e.event_key AS name, CAST(NULL AS uuid) AS id FROM e
+        """
+
+    /// Each event's key (SHA-256 of organisation and body), by index.
+    let eventKeys: [String]
+    private let calls: String
+    private let events: String
+    private let lines: String
+
+    private struct CallRecord: Encodable {
+        var id: UUID, org_id: UUID, vapi_call_id: String, status: String, status_rank: Int
+        var from_number: String?, to_number: String?, caller_name: String?, started_at: Double?, ended_reason: String?
+        var simulated: Bool, phone_number_id: UUID?, received_at: Double
+        var transcript: String?, summary: String?, recording_url: String?, cost: Double?, ended_at: Double?
+        var messages: String?, success_evaluation: String?, report_received_at: Double?
+        var reconcile_job: UUID, reconcile_payload: String, reconcile_at: Double
+        var report_job: UUID?, report_payload: String?
+    }
+
+    private struct EventRecord: Encodable {
+        var id: UUID, org_id: UUID, vapi_call_id: String, type: String, body: String, received_at: Double, event_key: String
+    }
+
+    private struct LineRecord: Encodable {
+        var id: UUID, org_id: UUID, vapi_call_id: String, role: String, text: String, spoken_at: Double
+        var key_tail: String, event_key: String
+    }
+
+    init(events: [IncomingCallEvent], rows: [CallEventSQL.CallRow], profiles: [UUID: AnsweringProfile]) throws {
+        // Every call of the batch, with the reconcile job it gets if it turns out new (its id is the one chosen here)
+        // and the post-call job of its report if the report is the one stored.
+        let calls = try rows.map { row -> CallRecord in
+            let call = CallEventSQL.CallValues(row, profiles: profiles)
+            let report = call.report
+            return CallRecord(
+                id: call.id, org_id: call.orgID, vapi_call_id: call.vapiCallID, status: call.status, status_rank: call.rank,
+                from_number: call.caller, to_number: call.dialled, caller_name: call.callerName,
+                started_at: call.started?.timeIntervalSince1970, ended_reason: call.endedReason, simulated: call.simulated,
+                phone_number_id: call.number, received_at: call.receivedAt.timeIntervalSince1970,
+                transcript: report?.transcript, summary: report?.summary, recording_url: report?.recording, cost: report?.cost,
+                ended_at: report?.endedAt.timeIntervalSince1970, messages: report?.messagesJSON, success_evaluation: report?.success,
+                report_received_at: report?.receivedAt.timeIntervalSince1970,
+                reconcile_job: UUID(),
+                reconcile_payload: try Jobs.encodedPayload(CallJobs.CallPayload(callID: call.id), requestID: row.event.requestID),
+                reconcile_at: row.event.receivedAt.addingTimeInterval(CallReconcileJob.delay).timeIntervalSince1970,
+                report_job: report.map { _ in UUID() },
+                report_payload: try report.map {
+                    try Jobs.encodedPayload(CallJobs.CallPayload(callID: CallEventSQL.payloadPlaceholder), requestID: $0.requestID)
+                })
+        }
+
+        // The events, each once (a key seen twice in the batch is a replay too), and the final lines of those events.
+        var keys: [String] = []
+        var seen = Set<String>()
+        var eventRecords: [EventRecord] = []
+        var lineRecords: [LineRecord] = []
+        for event in events {
+            let key = event.eventKey
+            keys.append(key)
+            guard seen.insert(key).inserted else { continue }
+            let message = event.message
+            let vapiCallID = String(message.callID!.prefix(100))
+            let body = event.body.count > CallEventSQL.maxBody ? String(event.body.prefix(CallEventSQL.maxBody)) : event.body
+            eventRecords.append(EventRecord(id: UUID(), org_id: event.org.id, vapi_call_id: vapiCallID,
+                                            type: String(message.type.prefix(60)), body: body,
+                                            received_at: event.receivedAt.timeIntervalSince1970, event_key: key))
+            guard message.type == "transcript", message.transcriptType == "final",
+                  let text = message.transcript?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { continue }
+            let role = message.role == "assistant" || message.role == "bot" ? "assistant" : "user"
+            let spokenAt = message.eventDate ?? event.receivedAt
+            lineRecords.append(LineRecord(id: UUID(), org_id: event.org.id, vapi_call_id: vapiCallID, role: role,
+                                          text: String(text.prefix(4000)), spoken_at: spokenAt.timeIntervalSince1970,
+                                          key_tail: CallEventSQL.lineKeyTail(role: role, spokenAt: spokenAt, text: text),
+                                          event_key: key))
+        }
+        let encoder = JSONEncoder()
+        self.eventKeys = keys
+        self.calls = String(decoding: try encoder.encode(calls), as: UTF8.self)
+        self.events = String(decoding: try encoder.encode(eventRecords), as: UTF8.self)
+        self.lines = String(decoding: try encoder.encode(lineRecords), as: UTF8.self)
+    }
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(calls)
+        bindings.append(events)
+        bindings.append(lines)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
+    }
 }

@@ -210,41 +210,61 @@ enum CallEventSQL {
         return found
     }
 
-    /// The upsert of `rows` (without its RETURNING clause) and the id each call gets if it is new (by Vapi id).
-    /// The rows go in Vapi-id order: batches committing at once on PostgreSQL then lock the calls they share in the
-    /// same order, and cannot deadlock on them.
-    static func callUpsert(_ rows: [CallRow], profiles: [UUID: AnsweringProfile]) -> (SQLQueryString, [String: UUID]) {
-        var newIDs: [String: UUID] = [:]
-        let values = rows.sorted { $0.vapiCallID < $1.vapiCallID }.map { row -> SQLQueryString in
+    /// What one call row of a batch writes (its id if new, and the merged facts of its events), for both forms of
+    /// the upsert: bound values (`callUpsert`) and the JSON of the prepared statement (`applyInOneStatement`).
+    struct CallValues {
+        var id: UUID
+        var orgID: UUID
+        var vapiCallID: String
+        var status: String
+        var rank: Int
+        var caller: String?
+        var dialled: String?
+        var callerName: String?
+        var started: Date?
+        var endedReason: String?
+        var simulated: Bool
+        var number: UUID?
+        var receivedAt: Date
+        var report: ReportFacts?
+
+        init(_ row: CallRow, profiles: [UUID: AnsweringProfile]) {
             let facts = row.facts
             let event = row.event
-            let number = facts.firstMessage.flatMap {
+            id = UUID()
+            orgID = event.org.id
+            vapiCallID = row.vapiCallID
+            status = facts.status ?? "in-progress"
+            rank = facts.rank
+            caller = facts.caller.map { String($0.prefix(32)) }
+            dialled = facts.dialled.map { String($0.prefix(32)) }
+            callerName = facts.callerName.map { String($0.prefix(120)) }
+            started = facts.started
+            endedReason = facts.endedReason.map { String($0.prefix(200)) }
+            simulated = event.simulated
+            number = facts.firstMessage.flatMap {
                 numberNamed(by: $0) ? profiles[event.org.id]?.number(vapiID: $0.phoneNumberID, e164: $0.dialledNumber)?.id : nil
             }
-            let newID = UUID()
-            newIDs[row.vapiCallID] = newID
-            let report = facts.report
-            return """
-                (\(bind: newID), \(bind: event.org.id), \(bind: row.vapiCallID), \(bind: facts.status ?? "in-progress"), \(bind: facts.rank),
-                 \(bind: facts.caller.map { String($0.prefix(32)) }), \(bind: facts.dialled.map { String($0.prefix(32)) }),
-                 \(bind: facts.callerName.map { String($0.prefix(120)) }), \(bind: facts.started),
-                 \(bind: facts.endedReason.map { String($0.prefix(200)) }), \(bind: event.simulated), \(bind: number),
-                 \(bind: event.receivedAt), \(bind: event.receivedAt), \(bind: event.receivedAt),
-                 \(bind: report?.transcript), \(bind: report?.summary), \(bind: report?.recording), \(bind: report?.cost),
-                 \(bind: report?.endedAt), \(bind: report?.messagesJSON), \(bind: report?.success), \(bind: report?.receivedAt))
-                """
+            receivedAt = event.receivedAt
+            report = facts.report
         }
-        // A report's columns are written when the call has none yet (`calls.` is the row as it was).
+    }
+
+    static let callColumns = """
+        id, org_id, vapi_call_id, status, status_rank, from_number, to_number, caller_name, started_at,
+        ended_reason, simulated, phone_number_id, created_at, updated_at, last_event_at,
+        transcript, summary, recording_url, cost, ended_at, messages, success_evaluation, report_received_at
+        """
+
+    /// How a call already stored takes a batch's facts: a status never moves backwards, first values seen are kept, a
+    /// report's columns are written when the call has none yet (`calls.` is the row as it was), and another
+    /// organisation's call is left alone.
+    static let callConflict: String = {
         let reported = "calls.report_received_at IS NULL AND excluded.report_received_at IS NOT NULL"
         let reportColumns = ["transcript", "summary", "recording_url", "cost", "ended_at", "messages", "success_evaluation",
                              "report_received_at"]
             .map { "\($0) = CASE WHEN \(reported) THEN excluded.\($0) ELSE calls.\($0) END" }
-            .joined(separator: ",\n    ")
-        let statement: SQLQueryString = """
-            INSERT INTO calls (id, org_id, vapi_call_id, status, status_rank, from_number, to_number, caller_name, started_at,
-                               ended_reason, simulated, phone_number_id, created_at, updated_at, last_event_at,
-                               transcript, summary, recording_url, cost, ended_at, messages, success_evaluation, report_received_at)
-            VALUES \(values.joined(separator: ", "))
+        return """
             ON CONFLICT (vapi_call_id) DO UPDATE SET
                 status = CASE WHEN excluded.status_rank > calls.status_rank THEN excluded.status ELSE calls.status END,
                 status_rank = CASE WHEN excluded.status_rank > calls.status_rank THEN excluded.status_rank ELSE calls.status_rank END,
@@ -256,14 +276,39 @@ enum CallEventSQL {
                 phone_number_id = COALESCE(calls.phone_number_id, excluded.phone_number_id),
                 last_event_at = excluded.last_event_at,
                 updated_at = excluded.updated_at,
-                \(unsafeRaw: reportColumns)
+                \(reportColumns.joined(separator: ",\n    "))
             WHERE calls.org_id = excluded.org_id
+            """
+    }()
+
+    /// The upsert of `rows` (without its RETURNING clause) and the id each call gets if it is new (by Vapi id).
+    /// The rows go in Vapi-id order: batches committing at once on PostgreSQL then lock the calls they share in the
+    /// same order, and cannot deadlock on them.
+    static func callUpsert(_ rows: [CallRow], profiles: [UUID: AnsweringProfile]) -> (SQLQueryString, [String: UUID]) {
+        var newIDs: [String: UUID] = [:]
+        let values = rows.sorted { $0.vapiCallID < $1.vapiCallID }.map { row -> SQLQueryString in
+            let call = CallValues(row, profiles: profiles)
+            newIDs[row.vapiCallID] = call.id
+            let report = call.report
+            return """
+                (\(bind: call.id), \(bind: call.orgID), \(bind: call.vapiCallID), \(bind: call.status), \(bind: call.rank),
+                 \(bind: call.caller), \(bind: call.dialled), \(bind: call.callerName), \(bind: call.started),
+                 \(bind: call.endedReason), \(bind: call.simulated), \(bind: call.number),
+                 \(bind: call.receivedAt), \(bind: call.receivedAt), \(bind: call.receivedAt),
+                 \(bind: report?.transcript), \(bind: report?.summary), \(bind: report?.recording), \(bind: report?.cost),
+                 \(bind: report?.endedAt), \(bind: report?.messagesJSON), \(bind: report?.success), \(bind: report?.receivedAt))
+                """
+        }
+        let statement: SQLQueryString = """
+            INSERT INTO calls (\(unsafeRaw: callColumns))
+            VALUES \(values.joined(separator: ", "))
+            \(unsafeRaw: callConflict)
             """
         return (statement, newIDs)
     }
 
     /// A message that can be a call's first and names the number called: its number is looked up.
-    private static func numberNamed(by message: VapiServerMessage) -> Bool {
+    static func numberNamed(by message: VapiServerMessage) -> Bool {
         ["assistant-request", "status-update", "end-of-call-report"].contains(message.type)
             && (message.phoneNumberID != nil || message.dialledNumber != nil)
     }

@@ -2,6 +2,7 @@ import Crypto
 import Fluent
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
 import SQLKit
 import Vapor
 
@@ -38,9 +39,18 @@ struct StoredCallEvent: Sendable {
 /// idempotent and order-independent (a status never moves backwards; a line or a report stored twice is
 /// stored once), so replays and out-of-order deliveries converge to the same call.
 final class CallEventWriter: Sendable {
+    /// One waiting request: answered once, by its batch's commit or by the deadline, whichever comes first.
+    private final class Waiter: Sendable {
+        private let continuation: NIOLockedValueBox<CheckedContinuation<StoredCallEvent, any Error>?>
+        init(_ continuation: CheckedContinuation<StoredCallEvent, any Error>) { self.continuation = NIOLockedValueBox(continuation) }
+        func resume(with result: Result<StoredCallEvent, any Error>) {
+            continuation.withLockedValue { taken in defer { taken = nil }; return taken }?.resume(with: result)
+        }
+    }
+
     private struct Pending: Sendable {
         var event: IncomingCallEvent
-        var continuation: CheckedContinuation<StoredCallEvent, any Error>
+        var waiter: Waiter
     }
 
     private struct State: Sendable {
@@ -60,11 +70,20 @@ final class CallEventWriter: Sendable {
     let direct: SQLiteWriter?
     /// Batches committed at once: 1 on SQLite (one writer at a time anyway), a few on PostgreSQL.
     let maxInFlight: Int
+    /// How long one batch may take to commit. A transaction that never returns (a connection lost mid-query
+    /// during a database restart) would otherwise hold every later event behind it for good: past the deadline
+    /// its events are answered 503 and another flush takes its place. The late transaction may still commit;
+    /// that is harmless, because every write is idempotent and Vapi delivers the unacknowledged events again.
+    let commitDeadline: TimeAmount
+    /// Where the deadlines are timed (a timer, not a task per batch: the webhook's path stays short).
+    private let eventLoop: any EventLoop
 
-    init(direct: SQLiteWriter? = nil, maxInFlight: Int = 1,
+    init(direct: SQLiteWriter? = nil, maxInFlight: Int = 1, commitDeadline: TimeAmount = .seconds(10), eventLoop: any EventLoop,
          onCommitted: @escaping @Sendable ([(IncomingCallEvent, StoredCallEvent)]) -> Void) {
         self.direct = direct
         self.maxInFlight = direct == nil ? max(1, maxInFlight) : 1
+        self.commitDeadline = commitDeadline
+        self.eventLoop = eventLoop
         self.onCommitted = onCommitted
     }
 
@@ -72,7 +91,7 @@ final class CallEventWriter: Sendable {
     func store(_ event: IncomingCallEvent, db: @escaping @Sendable () -> any Database) async throws -> StoredCallEvent {
         try await withCheckedThrowingContinuation { continuation in
             let startFlushing = state.withLockedValue { state -> Bool in
-                state.pending.append(Pending(event: event, continuation: continuation))
+                state.pending.append(Pending(event: event, waiter: Waiter(continuation)))
                 if state.inFlight >= maxInFlight { return false }
                 state.inFlight += 1
                 return true
@@ -90,56 +109,41 @@ final class CallEventWriter: Sendable {
                 return batch
             }
             if batch.isEmpty { return }
-            do {
-                let results = try await withDeadline { try await self.write(batch.map(\.event), on: db()) }
-                for (item, result) in zip(batch, results) { item.continuation.resume(returning: result) }
-                report(batch, results)
-            } catch {
-                // One bad event must not fail the others: write them one by one. But when the database itself is
-                // out of reach, every event would wait for the same failure in turn: they all fail now (503) and
-                // Vapi delivers them again.
-                var outage = DatabaseOutage.isOutage(error) ? error : nil
-                for item in batch {
-                    if let outage { item.continuation.resume(throwing: outage); continue }
-                    do {
-                        let result = try await withDeadline { try await self.write([item.event], on: db())[0] }
-                        item.continuation.resume(returning: result)
-                        report([item], [result])
-                    } catch {
-                        if DatabaseOutage.isOutage(error) { outage = error }
-                        item.continuation.resume(throwing: error)
-                    }
-                }
+            let overdue = NIOLockedValueBox(false)
+            let timer = eventLoop.scheduleTask(in: commitDeadline) { [self] in
+                overdue.withLockedValue { $0 = true }
+                for item in batch { item.waiter.resume(with: .failure(WriteDeadlineExceeded())) }
+                // This flush is stuck in its write: another takes its place for the events behind.
+                Task { await self.flush(db: db) }
             }
+            await commit(batch, db: db, overdue: overdue)
+            timer.cancel()
+            if overdue.withLockedValue({ $0 }) { return }
         }
     }
 
-    /// How long one batch may take to commit. A transaction that never returns (a connection lost mid-query
-    /// during a database restart) would otherwise hold every later event behind it for good: past the deadline
-    /// its events are answered 503 and the next batch starts. The late transaction may still commit; that is
-    /// harmless, because every write is idempotent and Vapi delivers the unacknowledged events again.
-    static let commitDeadline: Duration = .seconds(10)
-
-    private func withDeadline<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
-        let settled = NIOLockedValueBox(false)
-        let timer = NIOLockedValueBox<Task<Void, Never>?>(nil)
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            @Sendable func settle(_ result: Result<T, any Error>) {
-                let first = settled.withLockedValue { done -> Bool in defer { done = true }; return !done }
-                guard first else { return }
-                timer.withLockedValue { $0?.cancel() }
-                continuation.resume(with: result)
+    private func commit(_ batch: [Pending], db: @escaping @Sendable () -> any Database, overdue: NIOLockedValueBox<Bool>) async {
+        do {
+            let results = try await write(batch.map(\.event), on: db())
+            for (item, result) in zip(batch, results) { item.waiter.resume(with: .success(result)) }
+            report(batch, results)
+        } catch {
+            // One bad event must not fail the others: write them one by one. But when the database itself is
+            // out of reach, every event would wait for the same failure in turn: they all fail now (503) and
+            // Vapi delivers them again.
+            var outage = DatabaseOutage.isOutage(error) ? error : nil
+            for item in batch {
+                if overdue.withLockedValue({ $0 }) { return }
+                if let outage { item.waiter.resume(with: .failure(outage)); continue }
+                do {
+                    let result = try await write([item.event], on: db())[0]
+                    item.waiter.resume(with: .success(result))
+                    report([item], [result])
+                } catch {
+                    if DatabaseOutage.isOutage(error) { outage = error }
+                    item.waiter.resume(with: .failure(error))
+                }
             }
-            let task = Task {
-                do { settle(.success(try await work())) } catch { settle(.failure(error)) }
-            }
-            let deadline = Task {
-                do { try await Task.sleep(for: Self.commitDeadline) } catch { return }  // cancelled: the work finished
-                task.cancel()
-                settle(.failure(WriteDeadlineExceeded()))
-            }
-            timer.withLockedValue { $0 = deadline }
-            if settled.withLockedValue({ $0 }) { deadline.cancel() }
         }
     }
 
@@ -153,8 +157,7 @@ final class CallEventWriter: Sendable {
         if let direct {
             return try await direct.transaction { sql in try await CallEventSQL.apply(events, sql: sql, profiles: profiles) }
         }
-        if let sql = database as? any SQLDatabase,
-           let results = try await CallEventSQL.applyInOneStatement(events, sql: sql, profiles: profiles) {
+        if let results = try await CallEventSQL.applyInOneStatement(events, database: database, profiles: profiles) {
             return results
         }
         return try await database.transaction { tx in
@@ -188,8 +191,7 @@ extension Application {
             lifecycle.use(SQLiteWriterLifecycle(writer: writer))
             direct = writer
         }
-        let inFlight = Int(Environment.get("AVA_WEBHOOK_BATCHES") ?? "") ?? 4
-        callEventWriter = CallEventWriter(direct: direct, maxInFlight: inFlight) { committed in
+        callEventWriter = CallEventWriter(direct: direct, maxInFlight: appConfig.webhookBatches, eventLoop: eventLoopGroup.any()) { committed in
             for (event, stored) in committed {
                 guard let callID = stored.callID, let live = CallLiveEvents.make(event, callID: callID) else { continue }
                 hub.publish(live)

@@ -108,6 +108,7 @@ extension AppConfig {
         if let metricsToken, metricsToken.count < 16 { reader.problem("AVA_METRICS_TOKEN must be at least 16 characters long") }
 
         let databasePoolSize = reader.integer("AVA_DB_POOL_SIZE", range: 1...64) ?? 4
+        let webhookBatches = reader.integer("AVA_WEBHOOK_BATCHES", range: 1...16) ?? 1
 
         if !reader.problems.isEmpty { throw ConfigurationErrors(problems: reader.problems) }
         var config = AppConfig(
@@ -120,6 +121,7 @@ extension AppConfig {
         config.operatorEmails = operatorEmails
         config.metricsToken = metricsToken
         config.databasePoolSize = databasePoolSize
+        config.webhookBatches = webhookBatches
         return config
     }
 

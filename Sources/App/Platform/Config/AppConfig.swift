@@ -58,6 +58,10 @@ public struct AppConfig: Sendable {
     /// PostgreSQL connections per event loop (`AVA_DB_POOL_SIZE`, default 4: 8 per process on two cores). With one,
     /// a webhook's transaction and the answer it works out at the same time would wait for each other.
     public var databasePoolSize = 4
+    /// PostgreSQL: webhook batches committed at once (`AVA_WEBHOOK_BATCHES`, default 1). Measured on two cores, a
+    /// second one did not shorten tool answers, and it slowed ingest when events of one call split over two batches
+    /// (each waits for the other's lock on the call); with many cores and many calls at once, more may help.
+    public var webhookBatches = 1
 
     /// No Vapi key: calls are simulated and the pages say so.
     public var isSandbox: Bool { vapi == nil }
