@@ -7,8 +7,12 @@
 #     none lost);
 #   - tool-calls checkAvailability with 200 calls in progress (scripts/bench-tools.lua), then assistant-request with
 #     50 lines ringing (scripts/bench-assistant.lua), both from wrk so the figures are AVA's time alone.
-# Figures go in docs/PERFORMANCE.md. Usage: scripts/bench-calls.sh
+# The machines are shared and their tails move from run to run: each database gets ROUNDS rounds (default 3), each on
+# a fresh server and database; every round is printed, then the median of each figure over the rounds.
+# PostgreSQL runs with its durable defaults (AVA_PG_DURABLE=1: a commit waits for the disk, as in production).
+# Figures go in docs/PERFORMANCE.md. Usage: scripts/bench-calls.sh [ROUNDS]
 set -euo pipefail
+rounds=${1:-3}
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "installing wrk (Debian)"; apt-get install -y wrk >/dev/null; }
 swift build -c release --product ava --scratch-path .build-release >/dev/null
@@ -32,7 +36,25 @@ rm -rf "$dir"
 ROUND
 chmod +x /tmp/ava-bench-round.sh
 
+# Median of each figure over the rounds printed above it.
+summary() {
+    python3 -c '
+import re, statistics, sys
+rows = {}
+for line in sys.stdin:
+    m = re.match(r"wrk( [a-z-]+)?: .*= (\d+) ?(?:events/s|/s), p50 ([\d.]+) ms, p99 ([\d.]+) ms", line)
+    if m:
+        rows.setdefault((m.group(1) or " ingest").strip(), []).append([float(m.group(i)) for i in (2, 3, 4)])
+for name, values in rows.items():
+    rate, p50, p99 = (statistics.median(column) for column in zip(*values))
+    each = ", ".join("%.2f" % v[2] for v in values)
+    print("median of %d: %s: %.0f/s, p50 %.2f ms, p99 %.2f ms (p99 of each round: %s)" % (len(values), name, rate, p50, p99, each))
+'
+}
+
 echo "== SQLite (WAL) =="
-/tmp/ava-bench-round.sh
+for _ in $(seq "$rounds"); do /tmp/ava-bench-round.sh; done | tee /tmp/ava-bench-sqlite.txt
+summary < /tmp/ava-bench-sqlite.txt
 echo "== PostgreSQL =="
-AVA_PG_DURABLE=1 scripts/with-postgres.sh /tmp/ava-bench-round.sh
+for _ in $(seq "$rounds"); do AVA_PG_DURABLE=1 scripts/with-postgres.sh /tmp/ava-bench-round.sh; done | tee /tmp/ava-bench-pg.txt
+summary < /tmp/ava-bench-pg.txt

@@ -82,9 +82,13 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
         // In WAL mode, NORMAL syncs at checkpoints instead of at every commit: a committed transaction survives a
         // crash of AVA (what acknowledging a webhook promises), and only an operating-system crash or power loss
         // could lose the last ones. The setting belongs to each connection, so each event loop's is set.
+        // SQLiteNIO retries a locked database at once, in a loop: a write waiting for the webhook's writer (its own
+        // connection, `SQLiteWriter`) would spin a core the writer needs. A busy timeout sleeps between retries
+        // (1, 2, 5, 10 ms... up to 5 s) instead.
         for eventLoop in app.eventLoopGroup.makeIterator() {
             if let connection = app.databases.database(logger: app.logger, on: eventLoop) as? any SQLDatabase {
                 try await connection.raw("PRAGMA synchronous=NORMAL").run()
+                try await connection.raw("PRAGMA busy_timeout=5000").run()
             }
         }
     }

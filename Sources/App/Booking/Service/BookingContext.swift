@@ -26,10 +26,7 @@ struct BookingContext: Sendable {
 
     /// The organisation's settings and services, from `BookingContextCache` when fresh (appointments are never cached).
     static func load(orgID: UUID, on db: any Database) async throws -> BookingContext {
-        if let cached = BookingContextCache.get(orgID) { return cached }
-        let context = try await read(orgID: orgID, on: db)
-        BookingContextCache.put(context)
-        return context
+        try await BookingContextCache.shared.value(for: orgID) { try await read(orgID: orgID, on: db) }
     }
 
     private static func read(orgID: UUID, on db: any Database) async throws -> BookingContext {

@@ -96,6 +96,7 @@ struct BenchCallsCommand: AsyncCommand {
                                        provisioned: ProvisionedNumber(id: "sandbox-bench-\(UUID().uuidString)", e164: number, status: "sandbox"),
                                        name: "bench")
         try await record.create(on: app.db)
+        _ = try await Assistant.forOrg(org, on: app.db)   // as onboarding leaves it: the organisation has its assistant
         let profile = try await BookingProfile.forOrg(org.id!, on: app.db)
         let allDay = [OpeningInterval("00:00", "23:59")!]
         profile.weeklyHours = WeeklyHours(Dictionary(uniqueKeysWithValues: Weekday.allCases.map { ($0, allDay) }))

@@ -19,15 +19,20 @@ struct AnsweringProfile: Sendable {
     }
 
     static func load(orgID: UUID, on db: any Database) async throws -> AnsweringProfile? {
-        if let cached = AnsweringProfiles.get(orgID) { return cached }
-        guard let org = try await Org.find(orgID, on: db) else { return nil }
-        let assistant = try await Assistant.forOrg(org, on: db)
-        let numbers = try await PhoneNumberRecord.query(on: db).filter(\.$org.$id == orgID).all()
-            .compactMap { record in record.id.map { Number(id: $0, e164: record.e164, vapiID: record.vapiPhoneNumberID) } }
-        let profile = AnsweringProfile(org: org, assistant: assistant, numbers: numbers)
-        AnsweringProfiles.put(profile)
-        return profile
+        do {
+            return try await AnsweringProfiles.shared.value(for: orgID) {
+                guard let org = try await Org.find(orgID, on: db) else { throw NoSuchOrg() }
+                let assistant = try await Assistant.forOrg(org, on: db)
+                let numbers = try await PhoneNumberRecord.query(on: db).filter(\.$org.$id == orgID).all()
+                    .compactMap { record in record.id.map { Number(id: $0, e164: record.e164, vapiID: record.vapiPhoneNumberID) } }
+                return AnsweringProfile(org: org, assistant: assistant, numbers: numbers)
+            }
+        } catch is NoSuchOrg {
+            return nil
+        }
     }
+
+    private struct NoSuchOrg: Error {}
 }
 
 enum AnsweringProfiles {

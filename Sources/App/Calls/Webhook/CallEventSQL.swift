@@ -39,7 +39,7 @@ enum CallEventSQL {
     /// Stores a batch of events in the caller's transaction with few statements: one upsert for all its calls (with
     /// their end-of-call reports), one insert for all the events (replays recognised by their key), one for all the
     /// final transcript lines. Results are in the order of `events`.
-    /// `profiles`: the organisations' numbers (`profiles(for:on:)`, read before the transaction).
+    /// `profiles`: the organisations' numbers (`profiles(of:)`, read before the event joined a batch).
     static func apply(_ events: [IncomingCallEvent], sql: any SQLDatabase, profiles: [UUID: AnsweringProfile]) async throws -> [StoredCallEvent] {
         var results = Array(repeating: StoredCallEvent(callID: nil, duplicate: false), count: events.count)
 
@@ -313,11 +313,18 @@ enum CallEventSQL {
             && (message.phoneNumberID != nil || message.dialledNumber != nil)
     }
 
-    /// The answering profiles (numbers) of the organisations whose events name a number, read before the
-    /// transaction: usually from the cache, and never inside it (reading the profile may create the default
-    /// assistant, a write that would wait for the transaction's own lock on SQLite).
-    static func profiles(for events: [IncomingCallEvent], on db: any Database) async throws -> [UUID: AnsweringProfile] {
+    /// The answering profiles (numbers) of the organisations whose events name a number. `CallEventWriter.store`
+    /// reads them before an event joins a batch: never inside the transaction (reading a profile may create the
+    /// default assistant, a write that would wait for the transaction's own lock on SQLite), nor by the writer.
+    static func profiles(of events: [IncomingCallEvent]) -> [UUID: AnsweringProfile] {
         var profiles: [UUID: AnsweringProfile] = [:]
+        for event in events { if let profile = event.profile { profiles[event.org.id] = profile } }
+        return profiles
+    }
+
+    /// The same for events made without `store` (tests): read now.
+    static func profiles(for events: [IncomingCallEvent], on db: any Database) async throws -> [UUID: AnsweringProfile] {
+        var profiles = profiles(of: events)
         for event in events where profiles[event.org.id] == nil && numberNamed(by: event.message) {
             profiles[event.org.id] = try await AnsweringProfile.load(orgID: event.org.id, on: db)
         }

@@ -16,6 +16,9 @@ struct IncomingCallEvent: Sendable {
     var simulated: Bool
     /// The request that brought it, for the jobs it queues (their logs then carry the same `request_id`).
     var requestID: String? = RequestID.current
+    /// The organisation's numbers, when the message may be a call's first and names the number called: read by
+    /// `store` before the event joins a batch, never by the writer (see `CallEventSQL.profiles`).
+    var profile: AnsweringProfile?
 
     /// SHA-256 of the organisation and the raw body: the same delivery twice is one event.
     var eventKey: String {
@@ -89,7 +92,13 @@ final class CallEventWriter: Sendable {
 
     /// Returns once the event is committed.
     func store(_ event: IncomingCallEvent, db: @escaping @Sendable () -> any Database) async throws -> StoredCallEvent {
-        try await withCheckedThrowingContinuation { continuation in
+        var event = event
+        if event.profile == nil, CallEventSQL.numberNamed(by: event.message) {
+            // Read here, by the request, not by the writer: a read that waits (a cold cache, the database busy)
+            // then delays this event only, not every event of the batch and the batches behind it.
+            event.profile = try await AnsweringProfile.load(orgID: event.org.id, on: db())
+        }
+        return try await withCheckedThrowingContinuation { continuation in
             let startFlushing = state.withLockedValue { state -> Bool in
                 state.pending.append(Pending(event: event, waiter: Waiter(continuation)))
                 if state.inFlight >= maxInFlight { return false }
@@ -153,7 +162,7 @@ final class CallEventWriter: Sendable {
     }
 
     private func write(_ events: [IncomingCallEvent], on database: any Database) async throws -> [StoredCallEvent] {
-        let profiles = try await CallEventSQL.profiles(for: events, on: database)
+        let profiles = CallEventSQL.profiles(of: events)
         if let direct {
             return try await direct.transaction { sql in try await CallEventSQL.apply(events, sql: sql, profiles: profiles) }
         }

@@ -8,25 +8,79 @@ import NIOConcurrencyHelpers
 /// another process sees it within `lifetime`. Values are read-only snapshots: nothing may change them.
 final class OrgCache<Value: Sendable>: Sendable {
     let lifetime: TimeInterval
-    private let entries = NIOLockedValueBox<[UUID: (value: Value, expires: Date)]>([:])
+
+    private struct State {
+        var entries: [UUID: (value: Value, expires: Date)] = [:]
+        /// The load under way for an organisation, shared by everyone who needs it meanwhile.
+        var loading: [UUID: Task<Value, any Error>] = [:]
+        /// Bumped by `forget`: a load that began before the change must not store what it read.
+        var generation: [UUID: Int] = [:]
+    }
+
+    private let state = NIOLockedValueBox(State())
 
     init(lifetime: TimeInterval) { self.lifetime = lifetime }
 
+    /// The organisation's value. Fresh: from memory. Past its lifetime: the value held, at once, while ONE reload
+    /// runs behind it (when an entry expired under load, every request waiting went to the database together,
+    /// the webhook's writer with them: 60–140 ms stalls). Absent or forgotten: one load, shared by all who ask
+    /// while it runs.
+    func value(for orgID: UUID, now: Date = Date(), load: @escaping @Sendable () async throws -> Value) async throws -> Value {
+        let (ready, loading) = state.withLockedValue { state -> (Value?, Task<Value, any Error>?) in
+            let entry = state.entries[orgID]
+            if let entry, entry.expires > now { return (entry.value, nil) }
+            let task = state.loading[orgID] ?? startLoad(orgID, generation: state.generation[orgID, default: 0], load: load)
+            state.loading[orgID] = task
+            return (entry?.value, task)
+        }
+        if let ready { return ready }
+        return try await loading!.value
+    }
+
+    private func startLoad(_ orgID: UUID, generation: Int, load: @escaping @Sendable () async throws -> Value) -> Task<Value, any Error> {
+        Task {
+            do {
+                let value = try await load()
+                finish(orgID, value, generation: generation)
+                return value
+            } catch {
+                finish(orgID, nil, generation: generation)
+                throw error
+            }
+        }
+    }
+
+    private func finish(_ orgID: UUID, _ value: Value?, generation: Int) {
+        state.withLockedValue { state in
+            guard state.generation[orgID, default: 0] == generation else { return }
+            state.loading[orgID] = nil
+            if let value { store(value, for: orgID, in: &state, now: Date()) }
+        }
+    }
+
     func get(_ orgID: UUID, now: Date = Date()) -> Value? {
-        entries.withLockedValue { all in
-            guard let entry = all[orgID], entry.expires > now else { return nil }
+        state.withLockedValue { state in
+            guard let entry = state.entries[orgID], entry.expires > now else { return nil }
             return entry.value
         }
     }
 
     func put(_ value: Value, for orgID: UUID, now: Date = Date()) {
-        entries.withLockedValue { all in
-            if all.count > 50_000 { all.removeAll() }   // bounded: a few bytes per organisation that called lately
-            all[orgID] = (value, now.addingTimeInterval(lifetime))
-        }
+        state.withLockedValue { store(value, for: orgID, in: &$0, now: now) }
     }
 
-    func forget(_ orgID: UUID) { _ = entries.withLockedValue { $0.removeValue(forKey: orgID) } }
+    private func store(_ value: Value, for orgID: UUID, in state: inout State, now: Date) {
+        if state.entries.count > 50_000 { state.entries.removeAll() }   // bounded: a few bytes per organisation that called lately
+        state.entries[orgID] = (value, now.addingTimeInterval(lifetime))
+    }
+
+    func forget(_ orgID: UUID) {
+        state.withLockedValue { state in
+            state.entries[orgID] = nil
+            state.loading[orgID] = nil
+            state.generation[orgID, default: 0] += 1
+        }
+    }
 }
 
 /// Forgets an organisation's cached settings whenever one of the models they come from is created, saved or
