@@ -159,20 +159,20 @@ struct CallEventWriterTests {
             let org = try await CallingOrg.make(app)
             let vapi = org.factory()
             _ = try await postWebhook(app, org.path, vapi.statusUpdate("ringing"))
-            let writer = CallEventWriter(maxInFlight: 1, commitDeadline: .milliseconds(300), eventLoop: app.eventLoopGroup.any()) { _ in }
+            let writer = CallEventWriter(maxInFlight: 1, commitDeadline: .seconds(2), eventLoop: app.eventLoopGroup.any()) { _ in }
             let locked = AsyncStream<Void>.makeStream()
             let holder = Task {
                 try await app.db.transaction { tx in
                     try await (tx as! any SQLDatabase).raw("LOCK TABLE calls IN EXCLUSIVE MODE").run()
                     locked.continuation.yield()
-                    try await Task.sleep(for: .seconds(1.5))
+                    try await Task.sleep(for: .seconds(6))
                 }
             }
             for await _ in locked.stream { break }
             let stuck = try await event(app, org, vapi.statusUpdate("in-progress"))
             let started = ContinuousClock.now
             await #expect(throws: WriteDeadlineExceeded.self) { try await writer.store(stuck, db: { app.db }) }
-            #expect(ContinuousClock.now - started < .seconds(1.2))
+            #expect(ContinuousClock.now - started < .seconds(5))   // the deadline, not the lock's end
             try await holder.value
             let next = try await event(app, org, vapi.transcript("user", "Bonjour", final: true))
             let stored = try await writer.store(next, db: { app.db })
