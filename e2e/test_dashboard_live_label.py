@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, expect
 
 from conftest import Server
 from test_dashboard import api
-from test_journey import open_journey, sign_up, unique_phone
+from test_journey import kept, open_journey, sign_up, unique_phone
 from test_messages_paging import check_direction, check_focus_visible
 
 CALLER = {"fr": "Léa Martin", "he": "נועה לוי"}
@@ -36,7 +36,7 @@ def test_dashboard_live_label(browser: Browser, server: Server, device: str, loc
     page = j.page
     if device == "desktop":  # phones keep the shared 390x844 mobile emulation
         page.set_viewport_size(VIEWPORTS[device])
-    try:
+    with kept(j):
         sign_up(j, f"live-{uuid.uuid4().hex[:8]}@example.com", unique_phone(locale), check_empty=False)
         page.goto(j.url(f"/{locale}/dashboard"))
         check_direction(j)
@@ -71,11 +71,3 @@ def test_dashboard_live_label(browser: Browser, server: Server, device: str, loc
         expect(row.locator("[data-live-state-text]")).to_have_text(ENDED[locale], timeout=10_000)
         j.shot("ended")
         j.assert_no_problems()
-    except Exception:
-        try:
-            j.shot("FAILED")
-        except Exception:
-            pass
-        raise
-    finally:
-        j.context.close()

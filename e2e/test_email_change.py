@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from conftest import Server
-from test_journey import PASSWORD, Journey, log_in, open_journey, open_verification_link, sign_up, unique_phone
+from test_journey import Journey, PASSWORD, kept, log_in, open_journey, open_verification_link, sign_up, unique_phone
 from test_messages_paging import check_direction, check_focus_visible
 
 WRONG_PASSWORD = {"fr": "Ce mot de passe n’est pas le bon.", "he": "הסיסמה שגויה."}
@@ -46,7 +46,7 @@ def test_email_change(browser: Browser, server: Server, device: str, locale: str
     page = j.page
     if device == "desktop":  # phones keep the shared 390x844 mobile emulation
         page.set_viewport_size(VIEWPORTS[device])
-    try:
+    with kept(j):
         old_email = f"old-{uuid.uuid4().hex[:8]}@example.com"
         new_email = f"new-{uuid.uuid4().hex[:8]}@example.com"
         sign_up(j, old_email, unique_phone(locale), check_empty=False)
@@ -123,11 +123,3 @@ def test_email_change(browser: Browser, server: Server, device: str, locale: str
         assert j.signed_in()
         j.shot("new-address-signed-in")
         j.assert_no_problems()
-    except Exception:
-        try:
-            j.shot("FAILED")
-        except Exception:
-            pass
-        raise
-    finally:
-        j.context.close()

@@ -10,8 +10,10 @@ from __future__ import annotations
 import random
 import re
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
@@ -175,6 +177,21 @@ def longest_cookie_lifetime(cookies: list, ignore: set[str] = frozenset()) -> fl
                default=0)
 
 
+@contextmanager
+def kept(j: Journey) -> Iterator[Journey]:
+    """Runs a journey's steps: a FAILED screenshot when one fails, its browser context closed afterwards."""
+    try:
+        yield j
+    except BaseException:
+        try:
+            j.shot("FAILED")
+        except Exception:
+            pass
+        raise
+    finally:
+        j.context.close()
+
+
 def open_journey(browser: Browser, server: Server, locale: str, device: str, journey_type: type[Journey] = Journey,
                  **options) -> Journey:
     context = browser.new_context(locale=LOCALES[locale], **DEVICES[device], **options)
@@ -297,7 +314,7 @@ def test_journey(browser: Browser, server: Server, device: str, locale: str) -> 
     page = j.page
     email = f"e2e-{uuid.uuid4()}@example.com"
     phone = unique_phone(locale)
-    try:
+    with kept(j):
         # The language comes from the browser.
         page.goto(j.url("/"))
         j.wait_for_path(rf"/{locale}", "GET / with Accept-Language " + LOCALES[locale])
@@ -352,14 +369,6 @@ def test_journey(browser: Browser, server: Server, device: str, locale: str) -> 
             + repr([(c["name"], c["expires"]) for c in j.context.cookies()]))
 
         j.assert_no_problems()
-    except Exception:
-        try:
-            j.shot("FAILED")
-        except Exception:
-            pass
-        raise
-    finally:
-        j.context.close()
 
 
 def test_without_javascript(browser: Browser, server: Server) -> None:
@@ -367,7 +376,7 @@ def test_without_javascript(browser: Browser, server: Server) -> None:
     j = open_journey(browser, server, "fr", "desktop", java_script_enabled=False)
     j.device = "desktop-nojs"
     email = f"e2e-{uuid.uuid4()}@example.com"
-    try:
+    with kept(j):
         sign_up(j, email, unique_phone("fr"))
         j.shot("signed-up")
         j.log_out()
@@ -381,11 +390,3 @@ def test_without_javascript(browser: Browser, server: Server) -> None:
         assert j.signed_in()
         j.shot("logged-in")
         j.assert_no_problems()
-    except Exception:
-        try:
-            j.shot("FAILED")
-        except Exception:
-            pass
-        raise
-    finally:
-        j.context.close()

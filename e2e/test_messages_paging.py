@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, expect
 
 from conftest import Server
 from test_dashboard import api
-from test_journey import Journey, open_journey, sign_up, unique_phone
+from test_journey import Journey, kept, open_journey, sign_up, unique_phone
 
 TOTAL = 53  # one full page of 50 and three more
 PAGE = 50
@@ -158,16 +158,8 @@ def test_messages_paging(browser: Browser, server: Server, device: str, locale: 
     j.tag = "messages"
     if device == "desktop":  # phones keep the shared 390x844 mobile emulation
         j.page.set_viewport_size(VIEWPORTS[device])
-    try:
+    with kept(j):
         run_paging(j)
-    except Exception:
-        try:
-            j.shot("FAILED")
-        except Exception:
-            pass
-        raise
-    finally:
-        j.context.close()
 
 
 def test_messages_paging_without_javascript(browser: Browser, server: Server) -> None:
@@ -176,13 +168,5 @@ def test_messages_paging_without_javascript(browser: Browser, server: Server) ->
     j.device = "desktop-nojs"
     j.tag = "messages"
     j.page.set_viewport_size(VIEWPORTS["desktop"])
-    try:
+    with kept(j):
         run_paging(j, javascript=False)
-    except Exception:
-        try:
-            j.shot("FAILED")
-        except Exception:
-            pass
-        raise
-    finally:
-        j.context.close()

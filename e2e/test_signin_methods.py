@@ -28,7 +28,7 @@ import zxingcpp
 from playwright.sync_api import Browser, Page, expect
 
 from conftest import SCREENSHOTS, Server
-from test_journey import NAMES, PASSWORD, Journey, log_in, open_journey
+from test_journey import NAMES, PASSWORD, Journey, kept, log_in, open_journey
 
 NEW_PASSWORD = "staple-battery-horse-77"
 SIGNED_IN_PATH = r"/{locale}/(dashboard|onboarding)(/[^?#]*)?"
@@ -66,16 +66,8 @@ def device(browser: Browser, server: Server, locale: str, device_name: str) -> I
     """A browser context (one device); a screenshot when something fails in it; closed afterwards."""
     j = open_journey(browser, server, locale, device_name, journey_type=SigninJourney)
     assert isinstance(j, SigninJourney)
-    try:
+    with kept(j):
         yield j
-    except BaseException:
-        try:
-            j.shot("FAILED")
-        except Exception:
-            pass
-        raise
-    finally:
-        j.context.close()
 
 
 def unique_phone(locale: str) -> tuple[str, str]:
