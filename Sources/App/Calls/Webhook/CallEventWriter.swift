@@ -36,11 +36,10 @@ struct StoredCallEvent: Sendable {
 
 /// Stores webhook events durably before they are acknowledged, with group commit: events that arrive while a
 /// transaction is committing are written together in the next one, so each request still waits for its own
-/// event to be on disk but the database commits once per batch instead of once per event. On PostgreSQL a few
-/// batches commit at once on different connections (`maxInFlight`): a batch's time is mostly round trips, not
-/// work, so an event that arrives while one batch is on its way starts the next at once instead of waiting. Every write is
-/// idempotent and order-independent (a status never moves backwards; a line or a report stored twice is
-/// stored once), so replays and out-of-order deliveries converge to the same call.
+/// event to be on disk but the database commits once per batch instead of once per event. On PostgreSQL, up to
+/// `maxInFlight` batches may commit at once on different connections (`AVA_WEBHOOK_BATCHES`, 1 by default: see
+/// `AppConfig.webhookBatches`). Every write is idempotent and order-independent (a status never moves backwards;
+/// a line or a report stored twice is stored once), so replays and out-of-order deliveries converge to the same call.
 final class CallEventWriter: Sendable {
     /// One waiting request: answered once, by its batch's commit or by the deadline, whichever comes first.
     private final class Waiter: Sendable {
