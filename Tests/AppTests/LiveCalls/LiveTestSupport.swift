@@ -87,15 +87,18 @@ final class SSEClient: Sendable {
         var frames: [SSEFrame] = []
         var comments: [String] = []
         var ended = false
-        var pending = ""
-        var raw = ""
+        /// Bytes not yet cut into frames. Kept as bytes: a chunk from the network can end inside a character, and a
+        /// frame's end ("\n\n") never can.
+        var pending: [UInt8] = []
+        var rawBytes: [UInt8] = []
+        var raw: String { String(decoding: rawBytes, as: UTF8.self) }
 
-        func feed(_ text: String) {
-            raw += text
-            pending += text
-            while let range = pending.range(of: "\n\n") {
-                let block = String(pending[..<range.lowerBound])
-                pending = String(pending[range.upperBound...])
+        func feed(_ bytes: [UInt8]) {
+            rawBytes += bytes
+            pending += bytes
+            while let end = pending.indices.dropLast().first(where: { pending[$0] == 10 && pending[$0 + 1] == 10 }) {
+                let block = String(decoding: pending[..<end], as: UTF8.self)
+                pending.removeFirst(end + 2)
                 var event = "message"
                 var data: [String] = []
                 var id: String?
@@ -134,7 +137,7 @@ final class SSEClient: Sendable {
                 continuation.yield((response.status, response.headers))
                 continuation.finish()
                 for try await buffer in response.body {
-                    await inbox.feed(String(buffer: buffer))
+                    await inbox.feed(Array(buffer.readableBytesView))
                 }
             } catch {
                 continuation.finish()
