@@ -181,6 +181,13 @@ struct SimulatorAPITests {
             let active = try #require(try await client.start())
             try await app.simulatedCalls.setLastActivity(quiet.callId, Date().addingTimeInterval(-SimulatorEngine.silenceTimeout - 60))
             await SimulatorEngine(app: app, logger: app.logger).endAbandoned()
+            // Each start also sweeps in the background: that sweep may be the one that took the quiet call.
+            let settled = try await eventually(timeout: .seconds(15)) {
+                let reported = try await Call.find(quiet.callId, on: app.db)?.reportReceivedAt != nil
+                let closed = try await app.simulatedCalls.get(quiet.callId, orgID: owner.orgID)?.ended == true
+                return reported && closed
+            }
+            #expect(settled)
             let ended = try #require(try await Call.find(quiet.callId, on: app.db))
             #expect(ended.status == "ended" && ended.endedReason == "silence-timed-out" && ended.reportReceivedAt != nil)
             #expect(try await Call.find(active.callId, on: app.db)?.status == "in-progress")

@@ -57,10 +57,11 @@ struct SimulatorAcrossProcessesTests {
             let client = SimulatorClient(app: processA, token: owner.token)
             var ids: [UUID] = []
             for _ in 0..<3 { ids.append(try #require(try await client.start()).callId) }
-            let past = Date().addingTimeInterval(-SimulatorEngine.silenceTimeout - 60)
-            for id in ids { try await processA.simulatedCalls.setLastActivity(id, past) }
-            async let takenByA = processA.simulatedCalls.takeAbandoned(idle: SimulatorEngine.silenceTimeout)
-            async let takenByB = processB.simulatedCalls.takeAbandoned(idle: SimulatorEngine.silenceTimeout)
+            // Both look from a moment past the silence timeout (rather than ageing the calls: each start also sweeps
+            // in the background, by the real clock, and would otherwise race the two processes for them).
+            let later = Date().addingTimeInterval(SimulatorEngine.silenceTimeout + 60)
+            async let takenByA = processA.simulatedCalls.takeAbandoned(idle: SimulatorEngine.silenceTimeout, now: later)
+            async let takenByB = processB.simulatedCalls.takeAbandoned(idle: SimulatorEngine.silenceTimeout, now: later)
             let taken = try await takenByA + takenByB
             #expect(Set(taken.map(\.callID)) == Set(ids) && taken.count == ids.count, "\(taken.map(\.callID))")
             for call in taken { #expect(try await processB.simulatedCalls.release(call, touch: false)) }
