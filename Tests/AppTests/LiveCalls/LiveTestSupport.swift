@@ -8,30 +8,35 @@ import SQLKit
 import Testing
 import Vapor
 
-/// Two AVA processes (two `Application`s, as two `ava serve` would be) on ONE PostgreSQL schema, for
-/// cross-process tests. Only with `DATABASE_URL=postgres…`; callers skip otherwise.
-func withTwoAVAs(settings: [String: String] = [:], _ body: (Application, Application) async throws -> Void) async throws {
-    guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], url.hasPrefix("postgres") else { return }
+/// Two AVA processes (two `Application`s, as two `ava serve` would be) on ONE database, for cross-process tests:
+/// one PostgreSQL schema with `DATABASE_URL=postgres…`; otherwise, with `sqliteToo`, one SQLite file (callers that
+/// need PostgreSQL, such as the live relay, leave it false and are skipped).
+func withTwoAVAs(settings: [String: String] = [:], sqliteToo: Bool = false,
+                 _ body: (Application, Application) async throws -> Void) async throws {
+    let url = ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.hasPrefix("postgres") ? $0 : nil }
+    guard url != nil || sqliteToo else { return }
     let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+    // On SQLite both share one data directory (their database file); on PostgreSQL each has its own.
+    let shared = url == nil ? FileManager.default.temporaryDirectory.appendingPathComponent("ava-test-\(UUID().uuidString)").path : nil
     var apps: [Application] = []
     var directories: [String] = []
     func shutDown() async {
-        if let sql = apps.first?.db as? any SQLDatabase {
+        if url != nil, let sql = apps.first?.db as? any SQLDatabase {
             try? await sql.raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
         }
         for app in apps.reversed() { try? await app.asyncShutdown() }
         for directory in directories { try? FileManager.default.removeItem(atPath: directory) }
     }
     do {
-        // One after the other: the first creates the schema and migrates, the second finds it done.
+        // One after the other: the first creates the schema (or file) and migrates, the second finds it done.
         for _ in 0..<2 {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ava-test-\(UUID().uuidString)").path
+            let directory = shared ?? FileManager.default.temporaryDirectory.appendingPathComponent("ava-test-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            directories.append(directory)
+            if !directories.contains(directory) { directories.append(directory) }
             let environment = ["AVA_DATA_DIR": directory, "AVA_AUTH_RATE_LIMIT": "1000"].merging(settings) { $1 }
             var config = try AppConfig.load(from: environment, isProduction: false,
                                             generatedSecretKey: { _ in "test-secret-key-that-is-long-enough-0123456789" })
-            config.database = .postgres(url: url, schema: schema)
+            if let url { config.database = .postgres(url: url, schema: schema) }
             let app = try await Application.make(.testing)
             apps.append(app)
             try await configure(app, config: config)

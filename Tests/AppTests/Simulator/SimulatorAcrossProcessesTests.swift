@@ -15,7 +15,7 @@ struct SimulatorAcrossProcessesTests {
     struct Line: Content { var role: String; var text: String }
 
     @Test func callStartedOnOneProcessIsContinuedAndEndedOnTheOther() async throws {
-        try await withTwoProcesses { processA, processB in
+        try await withTwoAVAs(sqliteToo: true) { processA, processB in
             let owner = try await SimulatorOwner.make(processA, locale: "fr")
             let onA = SimulatorClient(app: processA, token: owner.token)
             let onB = SimulatorClient(app: processB, token: owner.token)
@@ -52,7 +52,7 @@ struct SimulatorAcrossProcessesTests {
 
     /// Two processes looking for abandoned calls at the same moment: each call is ended by exactly one.
     @Test func anAbandonedCallIsTakenByOneProcessOnly() async throws {
-        try await withTwoProcesses { processA, processB in
+        try await withTwoAVAs(sqliteToo: true) { processA, processB in
             let owner = try await SimulatorOwner.make(processA, locale: "en")
             let client = SimulatorClient(app: processA, token: owner.token)
             var ids: [UUID] = []
@@ -125,30 +125,3 @@ struct SimulatorAcrossProcessesTests {
     }
 }
 
-/// Two AVA processes on one database: `withTwoAVAs` on PostgreSQL; on SQLite, two applications on the same
-/// database file.
-func withTwoProcesses(_ body: (Application, Application) async throws -> Void) async throws {
-    if isPostgres { return try await withTwoAVAs(body) }
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ava-test-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    var apps: [Application] = []
-    func shutDown() async {
-        for app in apps.reversed() { try? await app.asyncShutdown() }
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-    do {
-        // One after the other: the first migrates, the second finds it done.
-        for _ in 0..<2 {
-            let config = try AppConfig.load(from: ["AVA_DATA_DIR": directory, "AVA_AUTH_RATE_LIMIT": "1000"], isProduction: false,
-                                            generatedSecretKey: { _ in "test-secret-key-that-is-long-enough-0123456789" })
-            let app = try await Application.make(.testing)
-            apps.append(app)
-            try await configure(app, config: config)
-        }
-        try await body(apps[0], apps[1])
-    } catch {
-        await shutDown()
-        throw error
-    }
-    await shutDown()
-}
