@@ -130,7 +130,7 @@ struct CallEventWriterTests {
     @Test func batchesCommittingAtOnceStoreEveryEventOnce() async throws {
         try await withAVA { app in
             let org = try await CallingOrg.make(app)
-            let writer = CallEventWriter(direct: app.callEventWriter.direct, maxInFlight: 3, eventLoop: app.eventLoopGroup.any()) { _ in }
+            let writer = CallEventWriter(direct: app.callEventWriter.direct, maxInFlight: 3, eventLoop: app.eventLoopGroup.any()) { _, _ in }
             let calls = (0..<5).map { _ in org.factory() }
             var events: [IncomingCallEvent] = []
             for round in 0..<12 {
@@ -159,7 +159,7 @@ struct CallEventWriterTests {
             let org = try await CallingOrg.make(app)
             let vapi = org.factory()
             _ = try await postWebhook(app, org.path, vapi.statusUpdate("ringing"))
-            let writer = CallEventWriter(maxInFlight: 1, commitDeadline: .seconds(2), eventLoop: app.eventLoopGroup.any()) { _ in }
+            let writer = CallEventWriter(maxInFlight: 1, commitDeadline: .seconds(2), eventLoop: app.eventLoopGroup.any()) { _, _ in }
             let locked = AsyncStream<Void>.makeStream()
             let holder = Task {
                 try await app.db.transaction { tx in
@@ -200,8 +200,6 @@ struct CallEventWriterTests {
     }
 
     private func event(_ app: Application, _ org: CallingOrg, _ body: Data) async throws -> IncomingCallEvent {
-        let found = try #require(try await app.webhookOrgs.find(token: org.token, on: app.db))
-        let message = try JSONDecoder().decode(VapiWebhookEnvelope.self, from: body).message
-        return IncomingCallEvent(org: found, message: message, body: String(decoding: body, as: UTF8.self), receivedAt: Date(), simulated: false)
+        try await incomingEvent(app, org, body)
     }
 }

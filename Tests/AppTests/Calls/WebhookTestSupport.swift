@@ -6,6 +6,13 @@ import Testing
 import Vapor
 import VaporTesting
 
+/// `body` as the webhook hands it to `CallEventWriter`, from `org`.
+func incomingEvent(_ app: Application, _ org: CallingOrg, _ body: Data) async throws -> IncomingCallEvent {
+    let found = try #require(try await app.webhookOrgs.find(token: org.token, on: app.db))
+    let message = try JSONDecoder().decode(VapiWebhookEnvelope.self, from: body).message
+    return IncomingCallEvent(org: found, message: message, body: String(decoding: body, as: UTF8.self), receivedAt: Date(), simulated: false)
+}
+
 /// An organisation ready to take calls: its webhook token, a number, and hours that make it open (or closed) now.
 struct CallingOrg {
     var owner: Owner

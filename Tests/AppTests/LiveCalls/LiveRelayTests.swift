@@ -86,6 +86,38 @@ struct LiveRelayTests {
         }
     }
 
+    /// The webhook's batch statement sends the live notifications itself: each event stored now, once, in the
+    /// batch's order, naming the call it made; a replay, or an event of another organisation's call, sends nothing.
+    @Test func theWebhooksBatchStatementNotifiesOtherProcesses() async throws {
+        try await withTwoAVAs { processA, processB in
+            let note = try #require(processA.callEventWriter.relayNote)
+            let alice = try await CallingOrg.make(processA)
+            let bob = try await CallingOrg.make(processA)
+            let vapi = alice.factory()
+            let watcher = processB.liveCalls.subscribe(orgID: alice.owner.orgID)
+            let bobsWatcher = processB.liveCalls.subscribe(orgID: bob.owner.orgID)
+            #expect(await processB.liveCalls.waitUntilRelaying(timeout: .seconds(5)))
+            var batch = [try await incomingEvent(processA, alice, vapi.statusUpdate("in-progress"))]
+            for n in 1...3 { batch.append(try await incomingEvent(processA, alice, vapi.transcript("user", "ligne \(n) — שורה \(n)", final: true))) }
+            batch.append(batch[1])
+            let stored = try #require(try await CallEventSQL.applyInOneStatement(batch, database: processA.db, profiles: [:], relayNote: note))
+            let callID = try #require(stored[0].callID)
+
+            var seen: [LiveCallEvent] = []
+            while seen.count < 4, let event = await firstEvent(of: watcher) { seen.append(event) }
+            #expect(seen.map(\.kind) == [.status, .transcript, .transcript, .transcript])
+            #expect(seen.dropFirst().map(\.text) == ["ligne 1 — שורה 1", "ligne 2 — שורה 2", "ligne 3 — שורה 3"])
+            #expect(seen.allSatisfy { $0.callID == callID && $0.orgID == alice.owner.orgID })
+
+            // A replay, and Bob's event naming Alice's call: stored as nothing new, so nothing is sent.
+            _ = try await CallEventSQL.applyInOneStatement([batch[2]], database: processA.db, profiles: [:], relayNote: note)
+            let forged = try await incomingEvent(processA, bob, vapi.transcript("user", "pas à moi", final: true))
+            _ = try await CallEventSQL.applyInOneStatement([forged], database: processA.db, profiles: [:], relayNote: note)
+            #expect(await firstEvent(of: watcher, timeout: .milliseconds(500)) == nil)
+            #expect(await firstEvent(of: bobsWatcher, timeout: .milliseconds(100)) == nil)
+        }
+    }
+
     /// A burst (throughput, none lost, in order) then a paced stream (latency A → B). Figures are printed.
     @Test func relayKeepsUpWithABurst() async throws {
         try await withTwoAVAs { processA, processB in

@@ -49,9 +49,17 @@ final class LiveCallHub: Sendable {
 
     /// Delivers `event` to this process's watchers of its organisation (and call) and, with PostgreSQL,
     /// to the other processes'. Call it after the event is committed. Never blocks.
-    func publish(_ event: LiveCallEvent) {
+    /// `relayed`: the other processes have it already (the webhook's batch statement notified them, see
+    /// `relayNotification`), so only this process's watchers get it here.
+    func publish(_ event: LiveCallEvent, relayed: Bool = false) {
         deliverLocally(event)
-        relay?.send(event)
+        if !relayed { relay?.send(event) }
+    }
+
+    /// The notification that carries `event` to the other processes, for a writer to send inside its own
+    /// transaction (nil without relay): then they get it exactly when the event is committed, at no extra cost.
+    func relayNotification(for event: LiveCallEvent) -> LiveRelayNotification? {
+        relay?.notification(for: event)
     }
 
     func deliverLocally(_ event: LiveCallEvent) {
@@ -111,10 +119,18 @@ protocol LiveCallRelay: Sendable {
     func attach(processID: UUID, deliver: @escaping @Sendable (LiveCallEvent) -> Void)
     /// Queues `event` for the other processes, in publish order.
     func send(_ event: LiveCallEvent)
+    /// What `send` would send, for sending in another statement instead (nil when stopped or too large).
+    func notification(for event: LiveCallEvent) -> LiveRelayNotification?
     /// Starts listening, if not already.
     func start()
     func waitUntilListening(timeout: Duration) async -> Bool
     func stop() async
+}
+
+/// A PostgreSQL notification: `pg_notify(channel, payload)`.
+struct LiveRelayNotification: Sendable, Equatable {
+    var channel: String
+    var payload: String
 }
 
 /// Shuts the hub down with the application, before the HTTP server stops: open streams end first, so the

@@ -10,10 +10,12 @@ import Vapor
 
 /// Relays live-call events between AVA processes sharing one PostgreSQL database.
 ///
-/// - Sending: `NOTIFY` through the ordinary connection pool, from one background task that sends queued events
-///   in publish order, in batches (`SELECT pg_notify(channel, p) FROM unnest($2)`), so a burst of webhook
-///   events costs a few round trips, not one each. A failed NOTIFY is logged and dropped (the call record
-///   is already committed; only the live view misses a line).
+/// - Sending: the webhook's events are notified by the very statement that stores them (`CallBatchStatement`,
+///   with `notification(for:)`): they reach the other processes when, and only when, they are committed, and cost
+///   no statement of their own. Other events go by `send`: `NOTIFY` through the ordinary connection pool, from one
+///   background task that sends queued events in publish order, in batches
+///   (`SELECT pg_notify(channel, p) FROM unnest($2)`), so a burst costs a few round trips, not one each. A failed
+///   NOTIFY is logged and dropped (the call record is already committed; only the live view misses a line).
 /// - Receiving: one dedicated connection per process that `LISTEN`s, opened when the first watcher arrives,
 ///   reopened with backoff (0.25 s doubling to 30 s) whenever it drops, closed when the application stops.
 ///   Events this process published are skipped: it delivered them to its own watchers already.
@@ -78,13 +80,7 @@ final class PostgresLiveRelay: LiveCallRelay {
     // MARK: Sending
 
     func send(_ event: LiveCallEvent) {
-        let (processID, stopped) = receiving.withLockedValue { ($0.processID, $0.stopped) }
-        guard !stopped else { return }
-        let sequence = sending.withLockedValue { $0.sequence += 1; return $0.sequence }
-        guard let payload = LiveCallWire(p: processID, s: sequence, e: event).payload() else {
-            logger.warning("live event too large to relay", metadata: ["call": "\(event.callID)"])
-            return
-        }
+        guard let payload = notification(for: event)?.payload else { return }
         let dropped = sending.withLockedValue { state -> Int in
             state.queue.append(payload)
             if state.task == nil {
@@ -99,6 +95,17 @@ final class PostgresLiveRelay: LiveCallRelay {
             logger.warning("live relay queue full: oldest events dropped", metadata: ["dropped": "\(dropped)"])
         }
         wake.yield()
+    }
+
+    func notification(for event: LiveCallEvent) -> LiveRelayNotification? {
+        let (processID, stopped) = receiving.withLockedValue { ($0.processID, $0.stopped) }
+        guard !stopped else { return nil }
+        let sequence = sending.withLockedValue { $0.sequence += 1; return $0.sequence }
+        guard let payload = LiveCallWire(p: processID, s: sequence, e: event).payload() else {
+            logger.warning("live event too large to relay", metadata: ["call": "\(event.callID)"])
+            return nil
+        }
+        return LiveRelayNotification(channel: channel, payload: payload)
     }
 
     private func sendLoop() async {

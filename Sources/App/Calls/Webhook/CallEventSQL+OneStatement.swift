@@ -14,8 +14,12 @@ extension CallEventSQL {
     ///
     /// Same rules as `apply`: a call of another organisation is neither touched nor answered (its events are
     /// not stored), a replayed body is a duplicate, a line is stored once, only a call's first report counts.
-    static func applyInOneStatement(_ events: [IncomingCallEvent], database: any Database,
-                                    profiles: [UUID: AnsweringProfile]) async throws -> [StoredCallEvent]? {
+    ///
+    /// `relayNote` gives the live notification of an event (made with `payloadPlaceholder` for the call id): the
+    /// statement sends it, with the call's id, for each event stored now. Other AVA processes then see the event
+    /// when it is committed, and a batch costs no second statement for its NOTIFY.
+    static func applyInOneStatement(_ events: [IncomingCallEvent], database: any Database, profiles: [UUID: AnsweringProfile],
+                                    relayNote: CallBatchStatement.RelayNote? = nil) async throws -> [StoredCallEvent]? {
         guard let postgres = database as? any PostgresDatabase, !events.isEmpty else { return nil }
         for event in events {
             guard let id = event.message.callID, !id.isEmpty else { return nil }
@@ -23,7 +27,7 @@ extension CallEventSQL {
         let plan = CallPlan(events)
         guard plan.rounds.count == 1 else { return nil }
         let rows = plan.rows(plan.rounds[0], events)
-        let statement = try CallBatchStatement(events: events, rows: rows, profiles: profiles)
+        let statement = try CallBatchStatement(events: events, rows: rows, profiles: profiles, relayNote: relayNote)
 
         let logger = database.logger
         let answered = try await postgres.withConnection { connection in
@@ -40,7 +44,7 @@ extension CallEventSQL {
         for (kind, name, id) in answered {
             if kind == "call" {
                 if let key = byVapiID[name], let id { callIDs[key] = id }
-            } else {
+            } else if kind == "event" {
                 storedKeys.insert(name)
             }
         }
@@ -60,13 +64,18 @@ extension CallEventSQL {
     static let payloadPlaceholder = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
 }
 
-/// The batch statement: `$1` the calls, `$2` the events, `$3` the final lines, each a JSON array of records (times
-/// as seconds since 1970). Answers `('call', Vapi id, AVA id)` for each call of the batch that belongs to the
-/// organisation that named it, and `('event', key, NULL)` for each event stored now.
+/// The batch statement: `$1` the calls, `$2` the events, `$3` the final lines, `$4` the live notifications, each a
+/// JSON array of records (times as seconds since 1970), and `$5` the notification channel. Answers
+/// `('call', Vapi id, AVA id)` for each call of the batch that belongs to the organisation that named it,
+/// `('event', key, NULL)` for each event stored now, and `('notified', count, NULL)`.
 struct CallBatchStatement: PostgresPreparedStatement {
     typealias Row = (String, String, UUID?)
+    /// The live notification of an event whose call id is `CallEventSQL.payloadPlaceholder`, if it has one.
+    typealias RelayNote = @Sendable (IncomingCallEvent) -> LiveRelayNotification?
 
-    static let name = "ava_call_batch_v1"
+    static let name = "ava_call_batch_v2"
+    /// How the call id appears in a notification's JSON before the statement puts the real one in.
+    static let placeholderCallID = "\"callId\":\"\(CallEventSQL.payloadPlaceholder.uuidString)\""
 
     static let sql = """
         WITH r AS (
@@ -126,10 +135,23 @@ struct CallBatchStatement: PostgresPreparedStatement {
                    to_timestamp(r.report_received_at), to_timestamp(r.report_received_at)
             FROM r JOIN c ON c.vapi_call_id = r.vapi_call_id AND c.org_id = r.org_id
             WHERE r.report_received_at IS NOT NULL AND c.report_received_at = to_timestamp(r.report_received_at)
+        ),
+        nv AS (
+            SELECT * FROM json_to_recordset($4::json) AS nv (n int, org_id uuid, vapi_call_id text, event_key text, payload text)
+        ),
+        n AS (
+            -- Sent at commit, in the batch's order (a SELECT list with a volatile function is computed after ORDER BY).
+            SELECT pg_notify($5, replace(nv.payload, '\(placeholderCallID)', '"callId":"' || upper(CAST(c.id AS text)) || '"'))
+            FROM nv JOIN c ON c.vapi_call_id = nv.vapi_call_id AND c.org_id = nv.org_id
+                    JOIN e ON e.event_key = nv.event_key
+            ORDER BY nv.n
         )
         SELECT 'call' AS kind, c.vapi_call_id AS name, c.id AS id FROM c
         UNION ALL
         SELECT 'event' AS kind, e.event_key AS name, CAST(NULL AS uuid) AS id FROM e
+        UNION ALL
+        -- A plain SELECT in a WITH runs only if read: this reads it.
+        SELECT 'notified' AS kind, CAST(count(*) AS text) AS name, CAST(NULL AS uuid) AS id FROM n
         """
 
     /// Each event's key (SHA-256 of organisation and body), by index.
@@ -137,6 +159,8 @@ struct CallBatchStatement: PostgresPreparedStatement {
     private let calls: String
     private let events: String
     private let lines: String
+    private let notes: String
+    private let channel: String
 
     private struct CallRecord: Encodable {
         var id: UUID, org_id: UUID, vapi_call_id: String, status: String, status_rank: Int
@@ -152,12 +176,17 @@ struct CallBatchStatement: PostgresPreparedStatement {
         var id: UUID, org_id: UUID, vapi_call_id: String, type: String, body: String, received_at: Double, event_key: String
     }
 
+    private struct NoteRecord: Encodable {
+        var n: Int, org_id: UUID, vapi_call_id: String, event_key: String, payload: String
+    }
+
     private struct LineRecord: Encodable {
         var id: UUID, org_id: UUID, vapi_call_id: String, role: String, text: String, spoken_at: Double
         var key_tail: String, event_key: String
     }
 
-    init(events: [IncomingCallEvent], rows: [CallEventSQL.CallRow], profiles: [UUID: AnsweringProfile]) throws {
+    init(events: [IncomingCallEvent], rows: [CallEventSQL.CallRow], profiles: [UUID: AnsweringProfile],
+         relayNote: RelayNote? = nil) throws {
         // Every call of the batch, with the reconcile job it gets if it turns out new (its id is the one chosen here)
         // and the post-call job of its report if the report is the one stored.
         let calls = try rows.map { row -> CallRecord in
@@ -185,6 +214,8 @@ struct CallBatchStatement: PostgresPreparedStatement {
         var seen = Set<String>()
         var eventRecords: [EventRecord] = []
         var lineRecords: [LineRecord] = []
+        var noteRecords: [NoteRecord] = []
+        var channel = ""
         for event in events {
             let key = event.eventKey
             keys.append(key)
@@ -195,6 +226,11 @@ struct CallBatchStatement: PostgresPreparedStatement {
             eventRecords.append(EventRecord(id: UUID(), org_id: event.org.id, vapi_call_id: vapiCallID,
                                             type: String(message.type.prefix(60)), body: body,
                                             received_at: event.receivedAt.timeIntervalSince1970, event_key: key))
+            if let note = relayNote?(event) {
+                channel = note.channel
+                noteRecords.append(NoteRecord(n: noteRecords.count, org_id: event.org.id, vapi_call_id: vapiCallID, event_key: key,
+                                              payload: note.payload))
+            }
             guard message.type == "transcript", message.transcriptType == "final",
                   let text = message.transcript?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { continue }
             let role = message.role == "assistant" || message.role == "bot" ? "assistant" : "user"
@@ -209,13 +245,17 @@ struct CallBatchStatement: PostgresPreparedStatement {
         self.calls = String(decoding: try encoder.encode(calls), as: UTF8.self)
         self.events = String(decoding: try encoder.encode(eventRecords), as: UTF8.self)
         self.lines = String(decoding: try encoder.encode(lineRecords), as: UTF8.self)
+        self.notes = String(decoding: try encoder.encode(noteRecords), as: UTF8.self)
+        self.channel = channel
     }
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
+        var bindings = PostgresBindings(capacity: 5)
         bindings.append(calls)
         bindings.append(events)
         bindings.append(lines)
+        bindings.append(notes)
+        bindings.append(channel)
         return bindings
     }
 

@@ -64,8 +64,11 @@ final class CallEventWriter: Sendable {
     private let state = NIOLockedValueBox(State())
     /// At most this many events per transaction, so one slow batch cannot grow without bound.
     private let maxBatch = 256
-    /// Called after each committed batch with the new (not duplicate) events, for live watchers and jobs.
-    let onCommitted: @Sendable ([(IncomingCallEvent, StoredCallEvent)]) -> Void
+    /// Called after each committed batch with the new (not duplicate) events, for live watchers and jobs, and
+    /// whether the batch's own statement already relayed them to the other processes (`relayNote`).
+    let onCommitted: @Sendable ([(IncomingCallEvent, StoredCallEvent)], _ relayed: Bool) -> Void
+    /// On PostgreSQL, the live notification of an event, sent by the statement that stores the batch.
+    let relayNote: CallBatchStatement.RelayNote?
 
     /// On an SQLite file: the webhook's own connection and thread (see `SQLiteWriter`). Otherwise batches are
     /// committed through Fluent's pool.
@@ -81,8 +84,10 @@ final class CallEventWriter: Sendable {
     private let eventLoop: any EventLoop
 
     init(direct: SQLiteWriter? = nil, maxInFlight: Int = 1, commitDeadline: TimeAmount = .seconds(10), eventLoop: any EventLoop,
-         onCommitted: @escaping @Sendable ([(IncomingCallEvent, StoredCallEvent)]) -> Void) {
+         relayNote: CallBatchStatement.RelayNote? = nil,
+         onCommitted: @escaping @Sendable ([(IncomingCallEvent, StoredCallEvent)], _ relayed: Bool) -> Void) {
         self.direct = direct
+        self.relayNote = relayNote
         self.maxInFlight = direct == nil ? max(1, maxInFlight) : 1
         self.commitDeadline = commitDeadline
         self.eventLoop = eventLoop
@@ -132,21 +137,22 @@ final class CallEventWriter: Sendable {
 
     private func commit(_ batch: [Pending], db: @escaping @Sendable () -> any Database, overdue: NIOLockedValueBox<Bool>) async {
         do {
-            let results = try await write(batch.map(\.event), on: db())
+            let (results, relayed) = try await write(batch.map(\.event), on: db(), relaying: true)
             for (item, result) in zip(batch, results) { item.waiter.resume(with: .success(result)) }
-            report(batch, results)
+            report(batch, results, relayed: relayed)
         } catch {
             // One bad event must not fail the others: write them one by one. But when the database itself is
             // out of reach, every event would wait for the same failure in turn: they all fail now (503) and
-            // Vapi delivers them again.
+            // Vapi delivers them again. One by one, the events are relayed apart from their statement: should the
+            // NOTIFY be what failed (its queue full), it cannot fail them again.
             var outage = DatabaseOutage.isOutage(error) ? error : nil
             for item in batch {
                 if overdue.withLockedValue({ $0 }) { return }
                 if let outage { item.waiter.resume(with: .failure(outage)); continue }
                 do {
-                    let result = try await write([item.event], on: db())[0]
+                    let result = try await write([item.event], on: db(), relaying: false).results[0]
                     item.waiter.resume(with: .success(result))
-                    report([item], [result])
+                    report([item], [result], relayed: false)
                 } catch {
                     if DatabaseOutage.isOutage(error) { outage = error }
                     item.waiter.resume(with: .failure(error))
@@ -155,23 +161,26 @@ final class CallEventWriter: Sendable {
         }
     }
 
-    private func report(_ batch: [Pending], _ results: [StoredCallEvent]) {
+    private func report(_ batch: [Pending], _ results: [StoredCallEvent], relayed: Bool) {
         let fresh = zip(batch, results).filter { !$0.1.duplicate }.map { ($0.0.event, $0.1) }
-        if !fresh.isEmpty { onCommitted(fresh) }
+        if !fresh.isEmpty { onCommitted(fresh, relayed) }
     }
 
-    private func write(_ events: [IncomingCallEvent], on database: any Database) async throws -> [StoredCallEvent] {
+    /// `relayed`: the statement also sent the events' live notifications.
+    private func write(_ events: [IncomingCallEvent], on database: any Database,
+                       relaying: Bool) async throws -> (results: [StoredCallEvent], relayed: Bool) {
         let profiles = CallEventSQL.profiles(of: events)
         if let direct {
-            return try await direct.transaction { sql in try await CallEventSQL.apply(events, sql: sql, profiles: profiles) }
+            return (try await direct.transaction { sql in try await CallEventSQL.apply(events, sql: sql, profiles: profiles) }, false)
         }
-        if let results = try await CallEventSQL.applyInOneStatement(events, database: database, profiles: profiles) {
-            return results
+        let note = relaying ? relayNote : nil
+        if let results = try await CallEventSQL.applyInOneStatement(events, database: database, profiles: profiles, relayNote: note) {
+            return (results, note != nil)
         }
-        return try await database.transaction { tx in
+        return (try await database.transaction { tx in
             guard let sql = tx as? any SQLDatabase else { throw Abort(.internalServerError, reason: "SQL database required") }
             return try await CallEventSQL.apply(events, sql: sql, profiles: profiles)
-        }
+        }, false)
     }
 }
 
@@ -199,10 +208,18 @@ extension Application {
             lifecycle.use(SQLiteWriterLifecycle(writer: writer))
             direct = writer
         }
-        callEventWriter = CallEventWriter(direct: direct, maxInFlight: appConfig.webhookBatches, eventLoop: eventLoopGroup.any()) { committed in
+        // With PostgreSQL, the other processes' watchers are notified by the statement that stores the batch.
+        var relayNote: CallBatchStatement.RelayNote?
+        if hub.relays {
+            relayNote = { @Sendable event in
+                CallLiveEvents.make(event, callID: CallEventSQL.payloadPlaceholder).flatMap { hub.relayNotification(for: $0) }
+            }
+        }
+        callEventWriter = CallEventWriter(direct: direct, maxInFlight: appConfig.webhookBatches, eventLoop: eventLoopGroup.any(),
+                                          relayNote: relayNote) { committed, relayed in
             for (event, stored) in committed {
                 guard let callID = stored.callID, let live = CallLiveEvents.make(event, callID: callID) else { continue }
-                hub.publish(live)
+                hub.publish(live, relayed: relayed)
             }
         }
     }
