@@ -85,10 +85,15 @@ public func configure(_ app: Application, config: AppConfig, mailTransport: (any
         // SQLiteNIO retries a locked database at once, in a loop: a write waiting for the webhook's writer (its own
         // connection, `SQLiteWriter`) would spin a core the writer needs. A busy timeout sleeps between retries
         // (1, 2, 5, 10 ms... up to 5 s) instead.
+        // On a file, the webhook's writer has a thread that checkpoints the WAL (`SQLiteWriter`): these connections
+        // never do. Otherwise the commit that crossed the threshold would copy the WAL into the file, fsync
+        // included, on a thread of the small pool every read of these connections waits for.
+        let checkpointedElsewhere = app.callEventWriter.direct != nil
         for eventLoop in app.eventLoopGroup.makeIterator() {
             if let connection = app.databases.database(logger: app.logger, on: eventLoop) as? any SQLDatabase {
                 try await connection.raw("PRAGMA synchronous=NORMAL").run()
                 try await connection.raw("PRAGMA busy_timeout=5000").run()
+                if checkpointedElsewhere { try await connection.raw("PRAGMA wal_autocheckpoint=0").run() }
             }
         }
     }

@@ -29,6 +29,14 @@ final class DirectSQLiteConnection: @unchecked Sendable {
             throw Failure(code: status, message: message)
         }
         handle = opened
+        // WAL, as configure.swift sets on a new database, but also here: this connection may be opened first (the
+        // writer is made before configure reaches that line), and a connection opened before the switch stays in
+        // the old mode until it reads. The checkpointer never reads, so its checkpoints did nothing and the WAL
+        // grew for as long as the process ran (1.9 GB after a minute of load, the database file still 4 KB).
+        try execute("PRAGMA journal_mode = WAL")
+        // A WAL that a long burst grew is cut back to 512 MB when it starts over; below that it is reused as it is
+        // (see `Checkpointer`).
+        try execute("PRAGMA journal_size_limit = 536870912")
         // What Fluent's connections have (foreign keys) and what AVA sets on them (NORMAL: see configure.swift).
         try execute("PRAGMA foreign_keys = ON")
         try execute("PRAGMA synchronous = NORMAL")
