@@ -42,6 +42,37 @@ struct SQLiteWriterTests {
         }
     }
 
+    /// A page's long read still on the old WAL keeps it from starting over, but the writer gives up on the
+    /// RESTART after 10 ms instead of waiting for the reader (up to 5 s), and restarts once the reader is done.
+    @Test func aLongReadDelaysTheRestartButNotTheWebhooks() async throws {
+        try await withWriter(restartFrames: 64) { writer, path in
+            try await writer.transaction { sql in try await sql.raw("CREATE TABLE t (v TEXT)").run() }
+            let row = String(repeating: "x", count: 3_000)
+            try await writer.transaction { sql in try await sql.raw("INSERT INTO t (v) VALUES (\(bind: row))").run() }
+            let reader = try DirectSQLiteConnection(path: path)
+            defer { reader.close() }
+            try reader.execute("BEGIN")
+            try reader.query("SELECT count(*) FROM t", binds: []) { _, _ in }
+
+            var slowest = Duration.zero
+            let until = ContinuousClock.now + .seconds(1)
+            while ContinuousClock.now < until {
+                let started = ContinuousClock.now
+                try await writer.transaction { sql in try await sql.raw("INSERT INTO t (v) VALUES (\(bind: row))").run() }
+                slowest = max(slowest, ContinuousClock.now - started)
+            }
+            #expect(writer.restarts.withLockedValue { $0 } == 0, "the reader holds the WAL")
+            #expect(slowest < .seconds(1), "no commit waited for the reader: \(slowest)")
+
+            try reader.execute("COMMIT")
+            let deadline = ContinuousClock.now + .seconds(10)
+            while writer.restarts.withLockedValue({ $0 }) == 0 && ContinuousClock.now < deadline {
+                try await writer.transaction { sql in try await sql.raw("INSERT INTO t (v) VALUES (\(bind: row))").run() }
+            }
+            #expect(writer.restarts.withLockedValue { $0 } >= 1)
+        }
+    }
+
     private func withWriter(restartFrames: Int = Checkpointer.restartFrames,
                             _ body: (SQLiteWriter, String) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ava-writer-\(UUID().uuidString)")

@@ -18,10 +18,13 @@ final class DirectSQLiteConnection: @unchecked Sendable {
     private var statements: [String: OpaquePointer] = [:]
     /// Statement texts vary with the number of rows of a multi-row insert; a bound keeps the cache small.
     private let maxStatements = 64
+    /// How many times the busy handler tries before the statement fails with SQLITE_BUSY (see `withBusyLimit`).
+    private let busyTries = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
 
     init(path: String) throws {
         let flags = SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         var opened: OpaquePointer?
+        busyTries.initialize(to: 5_200)
         let status = sqlite_nio_sqlite3_open_v2(path, &opened, flags, nil)
         guard status == SQLITE_OK, let opened else {
             let message = opened.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "cannot open"
@@ -43,14 +46,26 @@ final class DirectSQLiteConnection: @unchecked Sendable {
         // When another connection holds a lock (a checkpoint ending, a page's write), wait in short steps:
         // SQLite's own busy timeout sleeps 1, 2, 5, 10, 15, 20, 25 ms… between tries, so a lock held for a
         // millisecond cost a webhook up to 80 ms. 50 µs steps, then 1 ms ones, for about 5 s in all.
-        sqlite_nio_sqlite3_busy_handler(opened, { _, tries in
-            if tries > 5_200 { return 0 }
+        sqlite_nio_sqlite3_busy_handler(opened, { limit, tries in
+            if let limit, tries > limit.assumingMemoryBound(to: Int32.self).pointee { return 0 }
             usleep(tries < 200 ? 50 : 1_000)
             return 1
-        }, nil)
+        }, UnsafeMutableRawPointer(busyTries))
     }
 
-    deinit { close() }
+    deinit {
+        close()
+        busyTries.deallocate()
+    }
+
+    /// Runs `body` with the busy handler giving up after `tries` (the first 200 are 50 µs apart), for a statement
+    /// that may wait on others but must not wait long.
+    func withBusyLimit<T>(_ tries: Int32, _ body: () throws -> T) rethrows -> T {
+        let usual = busyTries.pointee
+        busyTries.pointee = tries
+        defer { busyTries.pointee = usual }
+        return try body()
+    }
 
     func close() {
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }

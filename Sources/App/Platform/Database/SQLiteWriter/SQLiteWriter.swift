@@ -47,13 +47,20 @@ final class SQLiteWriter: Sendable {
         }
     }
 
-    /// Between two of its transactions, when the checkpointer asks: the writer then waits for no lock, and the
-    /// pause (the last frames' copy and the syncs, 20-40 ms on these machines) comes once per 256 MB of WAL.
+    /// Between two of its transactions, when the checkpointer asks: the writer then waits for no other writer, and
+    /// the pause (the last frames' copy and the syncs, 20-40 ms on these machines) comes once per 256 MB of WAL.
+    /// A RESTART also waits for readers still on the old WAL (a long page query): at most 10 ms here, else it gives
+    /// up and the checkpointer asks again a moment later.
     private func restartIfDue() {
         guard checkpointer.restartDue.withLockedValue({ due in defer { due = false }; return due }) else { return }
         do {
-            try connection.execute("PRAGMA wal_checkpoint(RESTART)")
-            restarts.withLockedValue { $0 += 1 }
+            var blocked = 1
+            try connection.withBusyLimit(200) {
+                try connection.query("PRAGMA wal_checkpoint(RESTART)", binds: []) { _, values in
+                    blocked = values.first?.integer ?? 1  // (blocked, frames in the WAL, frames copied)
+                }
+            }
+            if blocked == 0 { restarts.withLockedValue { $0 += 1 } }
         } catch {
             logger.warning("WAL restart failed", metadata: ["error": "\(error)"])
         }
