@@ -43,9 +43,9 @@ struct CallEventWriterTests {
             let bob = try await CallingOrg.make(app)
             let vapi = alice.factory()
             let events = try await [
-                event(app, alice, vapi.statusUpdate("in-progress")),
-                event(app, bob, vapi.endOfCallReport(transcript: "forged", summary: "forged", startedAt: Date(), endedAt: Date())),
-                event(app, alice, vapi.transcript("user", "Bonjour", final: true)),
+                incomingEvent(app, alice, vapi.statusUpdate("in-progress")),
+                incomingEvent(app, bob, vapi.endOfCallReport(transcript: "forged", summary: "forged", startedAt: Date(), endedAt: Date())),
+                incomingEvent(app, alice, vapi.transcript("user", "Bonjour", final: true)),
             ]
             let profiles = try await CallEventSQL.profiles(for: events, on: app.db)
             let results: [StoredCallEvent]
@@ -75,15 +75,15 @@ struct CallEventWriterTests {
             let alice = try await CallingOrg.make(app)
             let bob = try await CallingOrg.make(app)
             let vapi = alice.factory()
-            let ringing = try await event(app, alice, vapi.assistantRequest())
-            let tools = try await event(app, alice, vapi.toolCalls([(id: "t1", name: "checkAvailability", arguments: [:])]))
+            let ringing = try await incomingEvent(app, alice, vapi.assistantRequest())
+            let tools = try await incomingEvent(app, alice, vapi.toolCalls([(id: "t1", name: "checkAvailability", arguments: [:])]))
             let first = try #require(try await CallEventSQL.applyInOneStatement([ringing, tools, ringing], database: app.db, profiles: [:]))
             let callID = try #require(first[0].callID)
             #expect(first.map(\.callID) == [callID, callID, callID])
             #expect(first.map(\.duplicate) == [false, false, true])
             let again = try #require(try await CallEventSQL.applyInOneStatement([tools], database: app.db, profiles: [:]))
             #expect(again[0].callID == callID && again[0].duplicate)
-            let forged = try await event(app, bob, vapi.statusUpdate("ended"))
+            let forged = try await incomingEvent(app, bob, vapi.statusUpdate("ended"))
             let refused = try #require(try await CallEventSQL.applyInOneStatement([forged], database: app.db, profiles: [:]))
             #expect(refused[0].callID == nil)
             #expect(try await Call.query(on: app.db).count() == 1)
@@ -92,7 +92,7 @@ struct CallEventWriterTests {
             #expect(try await JobRecord.query(on: app.db).filter(\.$kind == CallJobs.reconcile).count() == 1)
             // A final line, and the same line in another body (another timestamp field): one row.
             let lineBody = vapi.transcript("user", "Bonjour, je voudrais un rendez-vous", final: true)
-            let line = try await event(app, alice, lineBody)
+            let line = try await incomingEvent(app, alice, lineBody)
             var sameLine = line
             sameLine.body += " "
             let lines = try #require(try await CallEventSQL.applyInOneStatement([tools, line, sameLine, line], database: app.db, profiles: [:]))
@@ -104,8 +104,8 @@ struct CallEventWriterTests {
                                                                   text: "Bonjour, je voudrais un rendez-vous"))
 
             // Two reports: the first is stored, with one post-call job naming the call; a later one changes nothing.
-            let report = try await event(app, alice, vapi.endOfCallReport(transcript: "AI: Bonjour", summary: "Premier", startedAt: Date(), endedAt: Date()))
-            let later = try await event(app, alice, vapi.endOfCallReport(transcript: "AI: Autre", summary: "Second", startedAt: Date(), endedAt: Date()))
+            let report = try await incomingEvent(app, alice, vapi.endOfCallReport(transcript: "AI: Bonjour", summary: "Premier", startedAt: Date(), endedAt: Date()))
+            let later = try await incomingEvent(app, alice, vapi.endOfCallReport(transcript: "AI: Autre", summary: "Second", startedAt: Date(), endedAt: Date()))
             _ = try #require(try await CallEventSQL.applyInOneStatement([report, later], database: app.db, profiles: [:]))
             _ = try #require(try await CallEventSQL.applyInOneStatement([later], database: app.db, profiles: [:]))
             let ended = try #require(try await Call.find(callID, on: app.db))
@@ -116,7 +116,7 @@ struct CallEventWriterTests {
 
             // A report before anything else of its call makes the call, ended, with its job.
             let other = alice.factory()
-            let lone = try await event(app, alice, other.endOfCallReport(transcript: "AI: Allô", summary: "Seul", startedAt: Date(), endedAt: Date()))
+            let lone = try await incomingEvent(app, alice, other.endOfCallReport(transcript: "AI: Allô", summary: "Seul", startedAt: Date(), endedAt: Date()))
             let made = try #require(try await CallEventSQL.applyInOneStatement([lone], database: app.db, profiles: [:]))
             let madeID = try #require(made[0].callID)
             #expect(try await Call.find(madeID, on: app.db)?.summary == "Seul")
@@ -135,7 +135,7 @@ struct CallEventWriterTests {
             var events: [IncomingCallEvent] = []
             for round in 0..<12 {
                 for vapi in calls.shuffled() {
-                    events.append(try await event(app, org, round == 0 ? vapi.statusUpdate("in-progress")
+                    events.append(try await incomingEvent(app, org, round == 0 ? vapi.statusUpdate("in-progress")
                                                                        : vapi.transcript("user", "Phrase \(round)", final: round % 3 == 0)))
                 }
             }
@@ -169,12 +169,12 @@ struct CallEventWriterTests {
                 }
             }
             for await _ in locked.stream { break }
-            let stuck = try await event(app, org, vapi.statusUpdate("in-progress"))
+            let stuck = try await incomingEvent(app, org, vapi.statusUpdate("in-progress"))
             let started = ContinuousClock.now
             await #expect(throws: WriteDeadlineExceeded.self) { try await writer.store(stuck, db: { app.db }) }
             #expect(ContinuousClock.now - started < .seconds(5))   // the deadline, not the lock's end
             try await holder.value
-            let next = try await event(app, org, vapi.transcript("user", "Bonjour", final: true))
+            let next = try await incomingEvent(app, org, vapi.transcript("user", "Bonjour", final: true))
             let stored = try await writer.store(next, db: { app.db })
             #expect(stored.callID != nil && !stored.duplicate)
         }
@@ -197,9 +197,5 @@ struct CallEventWriterTests {
             #expect(status == .ok)
             #expect(try await Assistant.query(on: app.db).filter(\.$org.$id == org.owner.orgID).count() == 1)
         }
-    }
-
-    private func event(_ app: Application, _ org: CallingOrg, _ body: Data) async throws -> IncomingCallEvent {
-        try await incomingEvent(app, org, body)
     }
 }
